@@ -1,0 +1,65 @@
+"""QKart: a server-rendered web shop. ``create_app`` only wires the parts together."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+from qkart.config import load_config
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
+
+
+def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+    """Build the app from the environment plus ``config`` overrides (tests pass these)."""
+    app = Flask(__name__, instance_relative_config=True)
+    app.config.update(load_config(app.instance_path, config))
+    register_extensions(app)
+    register_blueprints(app)
+    register_errorhandlers(app)
+    register_cli(app)
+    return app
+
+
+def register_extensions(app: Flask) -> None:
+    from qkart import models  # noqa: F401  (every table known to SQLAlchemy and Alembic)
+    from qkart.core.filters import register_filters
+    from qkart.core.web import init_web
+    from qkart.extensions import csrf, db, limiter, login_manager, migrate, queue
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(MIGRATIONS_DIR), render_as_batch=True)
+    login_manager.init_app(app)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    queue.init_app(app)
+    register_filters(app)
+    init_web(app)
+
+
+def register_blueprints(app: Flask) -> None:
+    from qkart.blueprints.account import bp as account_bp
+    from qkart.blueprints.admin import bp as admin_bp
+    from qkart.blueprints.auth import bp as auth_bp
+    from qkart.blueprints.cart import bp as cart_bp
+    from qkart.blueprints.checkout import bp as checkout_bp
+    from qkart.blueprints.health import bp as health_bp
+    from qkart.blueprints.shop import bp as shop_bp
+
+    for bp in (shop_bp, cart_bp, checkout_bp, account_bp, auth_bp, admin_bp, health_bp):
+        app.register_blueprint(bp)
+
+
+def register_errorhandlers(app: Flask) -> None:
+    from qkart.core.web import register_error_pages
+
+    register_error_pages(app)
+
+
+def register_cli(app: Flask) -> None:
+    from qkart.cli import register_commands
+
+    register_commands(app)

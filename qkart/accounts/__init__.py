@@ -1,0 +1,1 @@
+"""Shopper and staff accounts, roles, passwords and address books."""

@@ -1,0 +1,95 @@
+"""Users and their addresses."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask_login import UserMixin
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from qkart.core.db import TimestampMixin, UTCDateTime
+from qkart.core.money import Money
+from qkart.core.shop import money
+from qkart.extensions import db
+
+ROLES = ("customer", "staff", "admin")
+STAFF_ROLES = frozenset({"staff", "admin"})
+
+
+class User(UserMixin, TimestampMixin, db.Model):
+    __tablename__ = "users"
+    __table_args__ = (
+        # The wallet can never go negative, whatever the application does.
+        CheckConstraint("wallet_balance >= 0", name="wallet_not_negative"),
+        CheckConstraint("role IN ('customer', 'staff', 'admin')", name="known_role"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # Stored lower-cased, so uniqueness holds regardless of case.
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    name: Mapped[str] = mapped_column(String(100))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(String(20), default="customer")
+    wallet_balance: Mapped[int] = mapped_column(Integer, default=0)
+    # Bumped on password change/reset: every other session's cookie stops matching.
+    session_version: Mapped[int] = mapped_column(Integer, default=1)
+    email_verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    pending_email: Mapped[str | None] = mapped_column(String(254), default=None)
+    totp_secret: Mapped[str | None] = mapped_column(String(64), default=None)
+    totp_enabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    recovery_codes: Mapped[str | None] = mapped_column(Text, default=None)
+    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+
+    def get_id(self) -> str:
+        """Flask-Login's session key: the id and the session version together."""
+        return f"{self.id}:{self.session_version}"
+
+    @property
+    def is_active(self) -> bool:  # type: ignore[override]
+        return self.deleted_at is None
+
+    @property
+    def is_staff(self) -> bool:
+        return self.role in STAFF_ROLES
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == "admin"
+
+    @property
+    def is_verified(self) -> bool:
+        return self.email_verified_at is not None
+
+    @property
+    def wallet(self) -> Money:
+        return money(self.wallet_balance)
+
+    @property
+    def first_name(self) -> str:
+        return self.name.split()[0] if self.name.strip() else self.name
+
+    def __repr__(self) -> str:
+        return f"<User {self.id} {self.role}>"
+
+
+class Address(TimestampMixin, db.Model):
+    __tablename__ = "addresses"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    full_name: Mapped[str] = mapped_column(String(100))
+    line1: Mapped[str] = mapped_column(String(200))
+    line2: Mapped[str] = mapped_column(String(200), default="")
+    city: Mapped[str] = mapped_column(String(100))
+    region: Mapped[str] = mapped_column(String(100), default="")
+    postal_code: Mapped[str] = mapped_column(String(20))
+    country: Mapped[str] = mapped_column(String(2))
+    phone: Mapped[str] = mapped_column(String(30), default="")
+    is_default: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    FIELDS = ("full_name", "line1", "line2", "city", "region", "postal_code", "country", "phone")
+
+    def as_dict(self) -> dict[str, str]:
+        """The copy an order keeps, so later edits never change a placed order."""
+        return {field: getattr(self, field) or "" for field in self.FIELDS}

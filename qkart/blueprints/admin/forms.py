@@ -1,0 +1,1 @@
+"""Admin forms arrive with the admin dashboard issue."""

@@ -1,0 +1,65 @@
+"""Registration and login forms. Field names are part of the public contract."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, EmailField, HiddenField, PasswordField, StringField
+from wtforms.validators import DataRequired, EqualTo, Length, ValidationError
+
+from qkart.accounts.services import check_email, password_problem
+
+
+def valid_email(form: FlaskForm, field: EmailField) -> None:
+    try:
+        field.data = check_email(field.data or "")
+    except ValueError:
+        raise ValidationError("Enter an e-mail address like name@example.com.") from None
+
+
+def strong_password(form: FlaskForm, field: PasswordField) -> None:
+    problem = password_problem(field.data or "")
+    if problem:
+        raise ValidationError(problem)
+
+
+class RegisterForm(FlaskForm):
+    name = StringField(
+        "Your name",
+        validators=[
+            DataRequired("Tell us your name."),
+            Length(max=100, message="Keep your name under 100 characters."),
+        ],
+        filters=[lambda v: v.strip() if v else v],
+    )
+    email = EmailField(
+        "E-mail",
+        validators=[
+            DataRequired("Enter your e-mail address."),
+            Length(max=254, message="That e-mail address is too long."),
+            valid_email,
+        ],
+    )
+    password = PasswordField(
+        "Password",
+        description="At least 8 characters, with a letter and a digit.",
+        validators=[DataRequired("Choose a password."), strong_password],
+    )
+    confirm_password = PasswordField(
+        "Confirm password",
+        validators=[
+            DataRequired("Type the password again."),
+            EqualTo("password", message="The two passwords do not match."),
+        ],
+    )
+
+
+class LoginForm(FlaskForm):
+    email = EmailField(
+        "E-mail",
+        validators=[DataRequired("Enter your e-mail address."), Length(max=254)],
+    )
+    password = PasswordField(
+        "Password", validators=[DataRequired("Enter your password."), Length(max=256)]
+    )
+    remember = BooleanField("Keep me signed in for 30 days")
+    next = HiddenField()

@@ -1,0 +1,102 @@
+"""Cart page and cart actions. htmx swaps the cart (or the add button) and the badge;
+without JavaScript every action is a POST answered by a 303 back to the page."""
+
+from __future__ import annotations
+
+from flask import Response, flash, url_for
+
+from qkart.blueprints.cart import bp
+from qkart.blueprints.cart.forms import AddToCartForm, QuantityForm
+from qkart.blueprints.common import cart_owner, referrer_path, safe_next
+from qkart.cart import services as carts
+from qkart.catalog import services as catalog
+from qkart.catalog.errors import ProductNotFoundError
+from qkart.core.errors import DomainError
+from qkart.core.htmx import htmx_target, redirect_303, render
+from qkart.extensions import db
+
+CART_BLOCKS = {"cart": "cart"}
+BADGE = ("_cart_badge.html",)
+
+
+def _form_error(form: AddToCartForm | QuantityForm) -> str:
+    for errors in form.errors.values():
+        if errors:
+            return errors[0]
+    return "Please check the quantity."
+
+
+def _cart_page(status: int = 200, errors: dict[int, str] | None = None) -> Response:
+    summary = carts.load_summary(cart_owner())
+    return render(
+        "cart/cart.html", CART_BLOCKS, status=status, oob=BADGE, cart=summary, errors=errors or {}
+    )
+
+
+@bp.get("/cart")
+def view() -> Response:
+    return _cart_page()
+
+
+@bp.post("/cart/items")
+def add_item() -> Response:
+    form = AddToCartForm()
+    product_id = (
+        form.product_id.data if form.product_id.data and not form.product_id.errors else None
+    )
+    if not form.validate():
+        if product_id is None:
+            return render("errors/error.html", status=422, **_bad_product())
+        return _add_failed(product_id, _form_error(form))
+    try:
+        line = carts.add_item(cart_owner(create=True), form.product_id.data, form.quantity.data)
+    except ProductNotFoundError:
+        db.session.rollback()
+        raise
+    except DomainError as error:
+        db.session.rollback()
+        return _add_failed(form.product_id.data, str(error), error.status_code)
+    name = line.product.name
+    db.session.commit()
+    if (htmx_target() or "").startswith("add-"):
+        product = catalog.get_active_product(form.product_id.data)
+        return render("shop/_add_to_cart.html", status=200, oob=BADGE, product=product, added=True)
+    flash(f"Added {name} to your cart.", "success")
+    return redirect_303(safe_next(form.next.data or referrer_path(), url_for(".view")))
+
+
+def _bad_product() -> dict[str, object]:
+    return {
+        "code": 422,
+        "title": "We could not add that to your cart",
+        "hint": "Go back to the product and use its Add to cart button.",
+        "message": "That product could not be found.",
+    }
+
+
+def _add_failed(product_id: int, message: str, status: int = 422) -> Response:
+    """Say why nothing was added: beside the button (htmx) or on the product page."""
+    product = catalog.get_active_product(product_id)
+    template = "shop/_add_to_cart.html" if (htmx_target() or "").startswith("add-") else None
+    return render(template or "shop/product.html", status=status, product=product, error=message)
+
+
+@bp.post("/cart/items/<int:product_id>")
+def set_quantity(product_id: int) -> Response:
+    form = QuantityForm()
+    if not form.validate():
+        catalog.get_active_product(product_id)  # unknown product: 404 before anything else
+        return _cart_page(422, {product_id: _form_error(form)})
+    try:
+        line = carts.set_quantity(cart_owner(create=True), product_id, form.quantity.data)
+    except ProductNotFoundError:
+        db.session.rollback()
+        raise
+    except DomainError as error:
+        db.session.rollback()
+        return _cart_page(error.status_code, {product_id: str(error)})
+    db.session.commit()
+    if htmx_target() == "cart":
+        return _cart_page()
+    flash("Your cart was updated." if line else "Removed from your cart.", "success")
+    return redirect_303(url_for(".view"))

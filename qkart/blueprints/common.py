@@ -1,0 +1,71 @@
+"""Small helpers shared by the views of several blueprints."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import ParamSpec, TypeVar
+from urllib.parse import urlsplit
+
+from flask import abort, request, session
+from flask_login import current_user
+
+from qkart.cart.services import CartOwner, new_token
+from qkart.extensions import login_manager
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+CART_TOKEN_KEY = "cart_token"
+
+
+def cart_owner(*, create: bool = False) -> CartOwner:
+    """The cart of whoever is asking: the signed-in shopper, or this browser session.
+
+    A visitor only gets a token (and a cookie) once they add something, so merely
+    browsing never creates a session.
+    """
+    if current_user.is_authenticated:
+        return CartOwner(user_id=current_user.id)
+    token = session.get(CART_TOKEN_KEY)
+    if not token and create:
+        token = session[CART_TOKEN_KEY] = new_token()
+    return CartOwner(token=token)
+
+
+def safe_next(target: str | None, default: str) -> str:
+    """``target`` when it stays inside the shop (a path on this host), else ``default``."""
+    if not target:
+        return default
+    target = target.strip().replace("\\", "/")
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return default
+    if any(ord(ch) < 32 for ch in target):
+        return default
+    return target
+
+
+def referrer_path() -> str | None:
+    """The page that sent this request, as a local path, when it was one of ours."""
+    referrer = request.referrer
+    if not referrer:
+        return None
+    parts = urlsplit(referrer)
+    if parts.netloc and parts.netloc != request.host:
+        return None
+    return parts.path + (f"?{parts.query}" if parts.query else "")
+
+
+def staff_required(view: Callable[P, R]) -> Callable[P, R]:
+    """Staff-only view: visitors go to login, signed-in customers get a 403."""
+
+    @wraps(view)
+    def wrapped(*args: P.args, **kwargs: P.kwargs) -> R:
+        if not current_user.is_authenticated:
+            return login_manager.unauthorized()  # type: ignore[return-value]
+        if not current_user.is_staff:
+            abort(403)
+        return view(*args, **kwargs)
+
+    return wrapped

@@ -1,0 +1,1 @@
+"""The health checks take no input."""

@@ -1,0 +1,5 @@
+from flask import Blueprint
+
+bp = Blueprint("shop", __name__)
+
+from qkart.blueprints.shop import context, routes  # noqa: E402,F401

@@ -1,0 +1,70 @@
+"""What every page's layout needs: the cart badge, the shop's settings, helpers."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from flask import current_app, g, has_request_context
+from sqlalchemy.exc import SQLAlchemyError
+
+from qkart.accounts.services import shop_countries
+from qkart.blueprints.common import cart_owner
+from qkart.blueprints.shop import bp
+from qkart.cart.services import item_count
+from qkart.catalog.models import Category
+from qkart.catalog.services import list_categories
+from qkart.core.db import utcnow
+from qkart.core.shop import setting_money
+from qkart.extensions import db
+from qkart.payments.services import PAYMENT_METHODS
+
+
+def categories_for_request() -> Sequence[Category]:
+    """Categories, loaded at most once per request (the footer and filters share them)."""
+    if "categories" not in g:
+        g.categories = list_categories()
+    return g.categories
+
+
+def _cart_count() -> int:
+    try:
+        return item_count(cart_owner())
+    except SQLAlchemyError:
+        # The error page of a failed database must still render.
+        db.session.rollback()
+        return 0
+
+
+def country_name(code: str) -> str:
+    return dict(shop_countries()).get(code, code)
+
+
+@bp.app_context_processor
+def layout_context() -> dict[str, Any]:
+    shared = {
+        "shop_name": current_app.config["QKART_SHOP_NAME"],
+        "country_name": country_name,
+        "payment_label": lambda method: PAYMENT_METHODS.get(method, method.title()),
+    }
+    if not has_request_context():  # e-mails rendered by jobs
+        return shared
+    return shared | {
+        "cart_count": _cart_count(),
+        "free_shipping_over": setting_money("QKART_FREE_SHIPPING_OVER"),
+        "welcome_credit": setting_money("QKART_WELCOME_CREDIT"),
+        "nav_categories": _LazyCategories(),
+        "year": utcnow().year,
+        "request_id": g.get("request_id"),
+    }
+
+
+class _LazyCategories:
+    """Queried only if the template iterates it, and then only once per request."""
+
+    def __iter__(self):  # type: ignore[no-untyped-def]
+        try:
+            return iter(categories_for_request())
+        except SQLAlchemyError:
+            db.session.rollback()
+            return iter(())

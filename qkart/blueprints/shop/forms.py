@@ -1,0 +1,82 @@
+"""The catalogue's query string, validated like any other form."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, DecimalField, IntegerField, SearchField, SelectField
+from wtforms.validators import Length, NumberRange, Optional
+
+from qkart.catalog.services import MAX_QUERY_LENGTH, PAGE_SIZES, SORTS, ProductQuery
+from qkart.core.money import Money
+
+
+class CatalogueForm(FlaskForm):
+    class Meta:
+        csrf = False  # a GET search form changes nothing
+
+    q = SearchField(
+        "Search products",
+        validators=[
+            Optional(),
+            Length(max=MAX_QUERY_LENGTH, message="Keep the search under 100 characters."),
+        ],
+        filters=[lambda v: " ".join(v.split()) if v else ""],
+    )
+    category = SelectField("Category", choices=[("", "All categories")], validate_choice=False)
+    min_price = DecimalField(
+        "Min price",
+        places=None,
+        validators=[
+            Optional(),
+            NumberRange(min=0, max=10**7, message="Enter a price of 0 or more."),
+        ],
+    )
+    max_price = DecimalField(
+        "Max price",
+        places=None,
+        validators=[
+            Optional(),
+            NumberRange(min=0, max=10**7, message="Enter a price of 0 or more."),
+        ],
+    )
+    rating = SelectField(
+        "Rating",
+        choices=[
+            ("", "Any rating"),
+            ("4", "4 stars & up"),
+            ("3", "3 stars & up"),
+            ("2", "2 stars & up"),
+        ],
+        validators=[Optional()],
+    )
+    in_stock = BooleanField("In stock only")
+    sort = SelectField("Sort by", choices=list(SORTS.items()), default="relevance")
+    per_page = SelectField(
+        "Per page", choices=[(str(n), str(n)) for n in PAGE_SIZES], default=str(PAGE_SIZES[0])
+    )
+    page = IntegerField("Page", validators=[Optional(), NumberRange(min=1, max=10**6)], default=1)
+
+    def to_query(self, currency: str) -> ProductQuery:
+        """The validated query; a field that failed validation is simply left out."""
+
+        def minor(field: DecimalField) -> int | None:
+            if field.errors or field.data is None:
+                return None
+            return Money.from_major(Decimal(field.data), currency).amount
+
+        def ok(field: object) -> bool:
+            return not getattr(field, "errors", None)
+
+        return ProductQuery(
+            q=self.q.data if ok(self.q) and self.q.data else "",
+            category=self.category.data or "",
+            min_price=minor(self.min_price),
+            max_price=minor(self.max_price),
+            rating=int(self.rating.data) if ok(self.rating) and self.rating.data else None,
+            in_stock=bool(self.in_stock.data),
+            sort=self.sort.data if ok(self.sort) and self.sort.data else "relevance",
+            page=self.page.data if ok(self.page) and self.page.data else 1,
+            per_page=int(self.per_page.data) if ok(self.per_page) and self.per_page.data else 12,
+        )

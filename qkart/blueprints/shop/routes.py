@@ -1,0 +1,74 @@
+"""Shop front: home, catalogue (search, filters, pages), category and product pages."""
+
+from __future__ import annotations
+
+from flask import Response, request, url_for
+
+from qkart.blueprints.shop import bp
+from qkart.blueprints.shop.context import categories_for_request
+from qkart.blueprints.shop.forms import CatalogueForm
+from qkart.catalog import services as catalog
+from qkart.catalog.models import Category
+from qkart.core.htmx import render
+from qkart.core.shop import currency
+
+RESULTS = {"results": "results"}
+
+
+@bp.get("/")
+def index() -> Response:
+    return render(
+        "shop/index.html",
+        categories=categories_for_request(),
+        featured=catalog.featured_products(8),
+    )
+
+
+def _catalogue(category: Category | None = None) -> Response:
+    categories = categories_for_request()
+    form = CatalogueForm(request.args)
+    form.category.choices = [("", "All categories")] + [(c.slug, c.name) for c in categories]
+    if category is not None:
+        form.category.data = category.slug
+    valid = form.validate() if request.args else True
+    if form.category.data and form.category.data not in {c.slug for c in categories}:
+        form.category.errors = ["Choose a category from the list."]
+        form.category.data = ""
+        valid = False
+    query = form.to_query(currency())
+    results = catalog.search_products(query)
+    return render(
+        "shop/products.html",
+        RESULTS,
+        status=200 if valid else 422,
+        form=form,
+        query=query,
+        results=results,
+        categories=categories,
+        category=category,
+        page_url=_page_url,
+    )
+
+
+def _page_url(page: int) -> str:
+    """This listing's URL with every filter kept and another page number."""
+    args = {k: v for k, v in request.args.items() if k != "page"}
+    return url_for(
+        request.endpoint or "shop.products", **(request.view_args or {}), **args, page=page
+    )
+
+
+@bp.get("/products")
+def products() -> Response:
+    return _catalogue()
+
+
+@bp.get("/categories/<slug>")
+def category(slug: str) -> Response:
+    return _catalogue(catalog.get_category(slug))
+
+
+@bp.get("/products/<slug>")
+def product(slug: str) -> Response:
+    item = catalog.get_product(slug)
+    return render("shop/product.html", product=item)

@@ -1,0 +1,103 @@
+"""Operator commands: ``flask --app wsgi seed`` and ``flask --app wsgi create-admin``."""
+
+from __future__ import annotations
+
+import click
+from flask import Flask
+
+from qkart.accounts import services as accounts
+from qkart.accounts.errors import EmailTakenError, WeakPasswordError
+from qkart.catalog import seed as catalogue_seed
+from qkart.extensions import db
+
+DEMO_EMAIL = "demo@qkart.local"
+DEMO_PASSWORD = "qkart-demo-2026"
+DEMO_ADDRESS = {
+    "full_name": "Dana Demo",
+    "line1": "12 Market Street",
+    "line2": "",
+    "city": "Springfield",
+    "region": "IL",
+    "postal_code": "62701",
+    "country": "US",
+    "phone": "+1 217 555 0100",
+}
+
+
+def register_commands(app: Flask) -> None:
+    app.cli.add_command(seed)
+    app.cli.add_command(create_admin)
+
+
+def _demo_shopper() -> bool:
+    if accounts.find_user_by_email(DEMO_EMAIL) is not None:
+        return False
+    user = accounts.register_user("Dana Demo", DEMO_EMAIL, DEMO_PASSWORD)
+    user.email_verified_at = user.created_at
+    accounts.grant_welcome_credit(user)
+    accounts.add_address(user.id, DEMO_ADDRESS)
+    return True
+
+
+@click.command("seed")
+@click.option(
+    "--products",
+    "count",
+    type=click.IntRange(min=1, max=5_000_000),
+    default=None,
+    help="Add N synthetic products (for benchmarks) instead of the classic catalogue.",
+)
+@click.option(
+    "--batch",
+    type=click.IntRange(min=100, max=50_000),
+    default=5000,
+    show_default=True,
+    help="Rows per INSERT when generating products.",
+)
+def seed(count: int | None, batch: int) -> None:
+    """Load the demo shop: the classic catalogue and a demo shopper (idempotent)."""
+    if count:
+        with click.progressbar(length=count, label=f"Generating {count} products") as bar:
+            catalogue_seed.load_synthetic(count, batch=batch, progress=bar.update)
+        click.echo(f"Added {count} synthetic products.")
+        return
+    added = catalogue_seed.load_classic()
+    made_demo = _demo_shopper()
+    db.session.commit()
+    if added:
+        click.echo(f"Loaded the classic QKart catalogue ({added} products).")
+    else:
+        click.echo("The classic catalogue is already loaded.")
+    if made_demo:
+        click.echo(f"Demo shopper: {DEMO_EMAIL} / {DEMO_PASSWORD}")
+
+
+@click.command("create-admin")
+@click.argument("email")
+@click.option("--name", default="Shop admin", show_default=True)
+@click.option(
+    "--password",
+    prompt=True,
+    hide_input=True,
+    confirmation_prompt=True,
+    help="Asked for when not given.",
+)
+def create_admin(email: str, name: str, password: str) -> None:
+    """Create a staff account with the admin role (or promote an existing account)."""
+    try:
+        address = accounts.check_email(email)
+    except ValueError as error:
+        raise click.BadParameter(str(error), param_hint="EMAIL") from None
+    existing = accounts.find_user_by_email(address)
+    if existing is not None:
+        existing.role = "admin"
+        db.session.commit()
+        click.echo(f"{address} already had an account; it is now an admin.")
+        return
+    try:
+        user = accounts.register_user(name, address, password, role="admin")
+    except (EmailTakenError, WeakPasswordError) as error:
+        raise click.BadParameter(str(error), param_hint="--password") from None
+    user.email_verified_at = user.created_at
+    db.session.commit()
+    click.echo(f"Admin {address} created. Log in at /login.")

@@ -1,0 +1,129 @@
+"""Every setting QKart reads, from the environment, in one place.
+
+No configuration at all gives a working development shop (SQLite under
+``instance/``, a generated secret key, inline jobs, e-mails to an outbox folder).
+In production a missing secret, database or Redis stops the boot, because a
+fallback there would silently lose sessions, data or e-mails.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Mapping
+from datetime import timedelta
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any
+
+
+class ConfigError(RuntimeError):
+    """The environment cannot run QKart; the message says which variable to set."""
+
+
+def _env(name: str, default: str | None = None) -> str | None:
+    value = os.environ.get(name)
+    return value if value not in (None, "") else default
+
+
+def _flag(name: str, default: bool = False) -> bool:
+    value = _env(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _decimal(name: str, default: str) -> Decimal:
+    """A money amount in major units ("5000.00"); nonsense stops the boot, not a checkout."""
+    raw = _env(name, default) or default
+    try:
+        value = Decimal(raw)
+    except InvalidOperation:
+        raise ConfigError(f"{name}={raw!r} is not an amount; use a number like 5000.00") from None
+    if value < 0 or not value.is_finite():
+        raise ConfigError(f"{name}={raw!r} must be zero or more")
+    return value
+
+
+def normalise_database_url(url: str) -> str:
+    """PaaS providers hand out ``postgres://`` URLs; SQLAlchemy needs the driver named."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def _dev_secret_key(instance: Path) -> str:
+    """A random key kept in ``instance/`` so development sessions survive restarts."""
+    path = instance / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    instance.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    path.write_text(key)
+    path.chmod(0o600)
+    return key
+
+
+def load_config(instance_path: str, overrides: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """Build the Flask config mapping from the environment plus explicit overrides."""
+    overrides = dict(overrides or {})
+    instance = Path(instance_path)
+    env = overrides.get("QKART_ENV") or _env("QKART_ENV", "development")
+    production = env == "production"
+
+    if production:
+        missing = [n for n in ("SECRET_KEY", "DATABASE_URL", "REDIS_URL") if not _env(n)]
+        missing = [n for n in missing if n not in overrides]
+        if missing:
+            raise ConfigError(
+                "QKART_ENV=production needs these environment variables: "
+                + ", ".join(missing)
+                + ". Set them in your PaaS dashboard and restart."
+            )
+
+    database_url = _env("DATABASE_URL", f"sqlite:///{instance / 'qkart.db'}")
+    config: dict[str, Any] = {
+        "QKART_ENV": env,
+        "SECRET_KEY": _env("SECRET_KEY") or overrides.get("SECRET_KEY") or "",
+        "SQLALCHEMY_DATABASE_URI": normalise_database_url(database_url),
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "REDIS_URL": _env("REDIS_URL"),
+        "QKART_QUEUE": _env("QKART_QUEUE", "qkart"),
+        "QKART_CURRENCY": _env("QKART_CURRENCY", "USD"),
+        "QKART_LOCALE": _env("QKART_LOCALE", "en_US"),
+        "QKART_SHOP_NAME": _env("QKART_SHOP_NAME", "QKart"),
+        "QKART_WELCOME_CREDIT": _decimal("QKART_WELCOME_CREDIT", "5000.00"),
+        "QKART_SHIPPING_FEE": _decimal("QKART_SHIPPING_FEE", "5.00"),
+        "QKART_FREE_SHIPPING_OVER": _decimal("QKART_FREE_SHIPPING_OVER", "100.00"),
+        "QKART_OUTBOX": _env("QKART_OUTBOX", str(instance / "outbox")),
+        "QKART_BASE_URL": _env("QKART_BASE_URL", "http://127.0.0.1:5000"),
+        "MAIL_SERVER": _env("MAIL_SERVER"),
+        "MAIL_PORT": int(_env("MAIL_PORT", "25") or 25),
+        "MAIL_USERNAME": _env("MAIL_USERNAME"),
+        "MAIL_PASSWORD": _env("MAIL_PASSWORD"),
+        "MAIL_USE_TLS": _flag("MAIL_USE_TLS"),
+        "MAIL_FROM": _env("MAIL_FROM", "QKart <shop@qkart.local>"),
+        "STRIPE_SECRET_KEY": _env("STRIPE_SECRET_KEY"),
+        "STRIPE_WEBHOOK_SECRET": _env("STRIPE_WEBHOOK_SECRET"),
+        "RATELIMIT_STORAGE_URI": _env("REDIS_URL", "memory://"),
+        "RATELIMIT_ENABLED": _flag("RATELIMIT_ENABLED", True),
+        "LOG_LEVEL": _env("LOG_LEVEL", "INFO"),
+        "WTF_CSRF_TIME_LIMIT": None,
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": production,
+        "REMEMBER_COOKIE_DURATION": timedelta(days=30),
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_SECURE": production,
+        "PREFERRED_URL_SCHEME": "https" if production else "http",
+        "SEND_FILE_MAX_AGE_DEFAULT": timedelta(days=7),
+        "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
+    }
+    if config["QKART_CURRENCY"] is not None:
+        config["QKART_CURRENCY"] = config["QKART_CURRENCY"].upper()
+    config.update(overrides)
+    if not config["SECRET_KEY"]:
+        config["SECRET_KEY"] = _dev_secret_key(instance)
+    return config

@@ -1,0 +1,1 @@
+"""Shared building blocks: money, database helpers, htmx helpers, template filters."""

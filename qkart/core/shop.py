@@ -1,0 +1,25 @@
+"""Shop-wide settings that models and services need, read from the app config."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from flask import current_app
+
+from qkart.core.money import Money
+
+
+def currency() -> str:
+    """The store currency (``QKART_CURRENCY``); every price in the shop is in it."""
+    return current_app.config["QKART_CURRENCY"]
+
+
+def money(amount: int) -> Money:
+    """Minor units of the store currency as a ``Money``."""
+    return Money(amount, currency())
+
+
+def setting_money(name: str) -> Money:
+    """A money setting kept in major units in the config (``QKART_SHIPPING_FEE``...)."""
+    value: Decimal = current_app.config[name]
+    return Money.from_major(value, currency())

@@ -1,0 +1,127 @@
+"""Cross-cutting web concerns: request ids, logging, security headers, error pages."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+import time
+
+from flask import Flask, Response, g, render_template, request
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from qkart.core.errors import NotFoundError
+
+log = logging.getLogger("qkart")
+
+# Only our own files: htmx and the stylesheet are vendored, nothing inline runs.
+CSP = (
+    "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+    "form-action 'self'; frame-ancestors 'none'; base-uri 'self'; object-src 'none'"
+)
+
+ERROR_TEXT = {
+    400: (
+        "Something in that request was not right",
+        "Go back, check what you entered and try again.",
+    ),
+    403: (
+        "You are not allowed to see this page",
+        "If you think you should be, sign in with another account.",
+    ),
+    404: (
+        "We could not find that page",
+        "The link may be old or mistyped. Try the search, or start from the home page.",
+    ),
+    405: ("That action is not available here", "Go back and use the buttons on the page."),
+    413: ("That upload is too large", "Try a smaller file."),
+    429: ("Too many attempts", "Please wait a little and try again."),
+    500: (
+        "Something went wrong on our side",
+        "We have been told about it. Please try again in a moment.",
+    ),
+}
+
+
+class RequestIdFilter(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        try:
+            record.request_id = g.get("request_id", "-")
+        except RuntimeError:
+            record.request_id = "-"
+        return True
+
+
+def init_web(app: Flask) -> None:
+    _configure_logging(app)
+
+    @app.before_request
+    def assign_request_id() -> None:
+        incoming = request.headers.get("X-Request-ID", "")
+        g.request_id = incoming[:64] if incoming.isalnum() else secrets.token_hex(8)
+        g.started = time.perf_counter()
+
+    @app.after_request
+    def security_headers(response: Response) -> Response:
+        response.headers.setdefault("X-Request-ID", g.get("request_id", ""))
+        response.headers.setdefault("Content-Security-Policy", CSP)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        if app.config["SESSION_COOKIE_SECURE"]:
+            response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+        if request.endpoint != "static" and "Cache-Control" not in response.headers:
+            # Pages carry the cart badge and the shopper's name: never share them in caches.
+            response.headers["Cache-Control"] = "private, no-cache"
+        return response
+
+
+def _configure_logging(app: Flask) -> None:
+    level = getattr(logging, str(app.config["LOG_LEVEL"]).upper(), logging.INFO)
+    log.setLevel(level)
+    if not any(isinstance(f, RequestIdFilter) for f in log.filters):
+        handler = logging.StreamHandler()
+        handler.setFormatter(
+            logging.Formatter("%(asctime)s %(levelname)s [%(request_id)s] %(name)s: %(message)s")
+        )
+        handler.addFilter(RequestIdFilter())
+        log.addHandler(handler)
+        log.addFilter(RequestIdFilter())
+        log.propagate = False
+
+
+def error_page(code: int, message: str | None = None) -> tuple[str, int]:
+    title, hint = ERROR_TEXT.get(code, ERROR_TEXT[500])
+    html = render_template("errors/error.html", code=code, title=title, hint=hint, message=message)
+    return html, code
+
+
+def register_error_pages(app: Flask) -> None:
+    @app.errorhandler(CSRFError)
+    def csrf_error(error: CSRFError) -> tuple[str, int]:
+        return error_page(
+            400, "This form has expired or was sent from elsewhere. Reload the page and try again."
+        )
+
+    @app.errorhandler(NotFoundError)
+    def not_found(error: NotFoundError) -> tuple[str, int]:
+        return error_page(404, str(error))
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException) -> Response | tuple[str, int]:
+        if error.code is None or error.code < 400:
+            return error.get_response()
+        code = error.code if error.code in ERROR_TEXT else (500 if error.code >= 500 else 400)
+        html, _ = error_page(code, None)
+        response = Response(html, status=error.code)
+        if error.code == 405 and error.valid_methods:
+            response.headers["Allow"] = ", ".join(error.valid_methods)
+        return response
+
+    @app.errorhandler(Exception)
+    def unexpected(error: Exception) -> tuple[str, int]:
+        from qkart.extensions import db
+
+        db.session.rollback()
+        log.exception("unhandled error on %s %s", request.method, request.path)
+        return error_page(500)

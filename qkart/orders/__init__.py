@@ -1,0 +1,1 @@
+"""Orders: what was bought, by whom, shipped where, and every status change."""

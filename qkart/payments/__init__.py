@@ -1,0 +1,1 @@
+"""Payments: the QKart wallet (store credit, as a ledger) and payment records."""

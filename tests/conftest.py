@@ -1,0 +1,314 @@
+"""Shared fixtures: the app on SQLite or PostgreSQL, a client, factories, helpers.
+
+``QKART_TEST_DB=postgres`` (with ``TEST_DATABASE_URL``) runs the same suite on
+PostgreSQL. The schema is made by the Alembic migrations, once per run; each
+test then starts from empty tables. Functional tests make requests without an
+app context of their own, so every request gets a fresh session, as in production.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from decimal import Decimal
+from itertools import count
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from flask_migrate import upgrade
+from sqlalchemy import create_engine, event, text
+from sqlalchemy.engine import make_url
+
+from qkart import MIGRATIONS_DIR, create_app
+from qkart.extensions import db as _db
+
+PASSWORD = "correct-horse-9"
+_seq = count(1)
+
+
+def _postgres_url() -> str:
+    url = os.environ.get(
+        "TEST_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/qkart_test"
+    )
+    target = make_url(url)
+    admin = create_engine(target.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            exists = conn.scalar(
+                text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": target.database}
+            )
+            if not exists:
+                conn.execute(text(f'CREATE DATABASE "{target.database}"'))
+    except Exception as error:  # a missing service fails the run, never skips it
+        pytest.exit(f"PostgreSQL at {target.host}:{target.port} is not reachable: {error}", 2)
+    finally:
+        admin.dispose()
+    return url
+
+
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    if os.environ.get("QKART_TEST_DB") == "postgres":
+        return _postgres_url()
+    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'qkart-test.db'}"
+
+
+def test_config(url: str, tmp_dir: str) -> dict[str, Any]:
+    # Enough connections for the concurrency tests' 20 simultaneous shoppers.
+    engine_options = {"pool_size": 25, "max_overflow": 5} if url.startswith("postgresql") else {}
+    return {
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True, **engine_options},
+        "TESTING": True,
+        "QKART_ENV": "testing",
+        "SECRET_KEY": "test-secret-key",
+        "SQLALCHEMY_DATABASE_URI": url,
+        "WTF_CSRF_ENABLED": False,
+        "RATELIMIT_ENABLED": False,
+        "RATELIMIT_STORAGE_URI": "memory://",
+        "REDIS_URL": None,
+        "MAIL_SERVER": None,
+        "QKART_OUTBOX": os.path.join(tmp_dir, "outbox"),
+        "QKART_CURRENCY": "USD",
+        "QKART_LOCALE": "en_US",
+        "QKART_WELCOME_CREDIT": Decimal("5000.00"),
+        "QKART_SHIPPING_FEE": Decimal("5.00"),
+        "QKART_FREE_SHIPPING_OVER": Decimal("100.00"),
+        "QKART_BASE_URL": "http://127.0.0.1:5000",
+    }
+
+
+def _reset_schema(app: Flask) -> None:
+    """Drop whatever a previous run left and build the schema from the migrations."""
+    with app.app_context():
+        engine = _db.engine
+        if engine.dialect.name == "postgresql":
+            with engine.begin() as conn:
+                conn.execute(text("DROP SCHEMA public CASCADE"))
+                conn.execute(text("CREATE SCHEMA public"))
+        else:
+            _db.drop_all()
+            with engine.begin() as conn:
+                conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
+        upgrade(directory=str(MIGRATIONS_DIR))
+
+
+@pytest.fixture(scope="session")
+def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
+    url = database_url(tmp_path_factory)
+    app = create_app(test_config(url, str(tmp_path_factory.mktemp("instance"))))
+    _reset_schema(app)
+    yield app
+    with app.app_context():
+        _db.engine.dispose()
+
+
+def _empty_tables(app: Flask) -> None:
+    with app.app_context():
+        tables = [t.name for t in _db.metadata.sorted_tables]
+        with _db.engine.begin() as conn:
+            if conn.dialect.name == "postgresql":
+                conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+            else:
+                for name in reversed(tables):
+                    conn.execute(text(f"DELETE FROM {name}"))
+
+
+@pytest.fixture(autouse=True)
+def _clean(request: pytest.FixtureRequest) -> Iterator[None]:
+    yield
+    if "app" in request.fixturenames:
+        _empty_tables(request.getfixturevalue("app"))
+
+
+@pytest.fixture
+def ctx(app: Flask) -> Iterator[Flask]:
+    """An app context for tests that call services directly (integration tests)."""
+    with app.app_context():
+        yield app
+        _db.session.rollback()
+
+
+@pytest.fixture
+def db(ctx: Flask) -> Any:
+    return _db
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+# -- factories ---------------------------------------------------------------------
+
+
+@dataclass
+class Factory:
+    """Makes rows in their own app context and returns detached, loaded objects."""
+
+    app: Flask
+    made: dict[str, Any] = field(default_factory=dict)
+
+    @contextmanager
+    def _session(self) -> Iterator[Any]:
+        with self.app.app_context():
+            yield _db.session
+
+    def _save(self, obj: Any) -> Any:
+        with self._session() as session:
+            session.add(obj)
+            session.commit()
+            session.refresh(obj)
+            session.expunge(obj)
+        return obj
+
+    def category(self, name: str | None = None) -> Any:
+        from qkart.catalog.models import Category
+
+        n = next(_seq)
+        name = name or f"Category {n}"
+        slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
+        return self._save(Category(name=name, slug=slug, position=n))
+
+    def product(
+        self,
+        name: str | None = None,
+        *,
+        price: int = 1000,
+        stock: int = 10,
+        category: Any = None,
+        rating: str = "4.0",
+        is_active: bool = True,
+        featured: bool = False,
+    ) -> Any:
+        from qkart.catalog.models import Product
+
+        n = next(_seq)
+        category = category or self.made.get("category") or self.category("General")
+        self.made["category"] = category
+        name = name or f"Product {n}"
+        slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-") + f"-{n}"
+        return self._save(
+            Product(
+                sku=f"T-{n:05d}",
+                slug=slug,
+                name=name,
+                description=f"A fine {name}.",
+                category_id=category.id,
+                price=price,
+                rating=Decimal(rating),
+                rating_count=3,
+                stock=stock,
+                image="img/categories/generic.svg",
+                is_active=is_active,
+                featured=featured,
+            )
+        )
+
+    def user(
+        self,
+        email: str | None = None,
+        *,
+        name: str = "Sam Shopper",
+        password: str = PASSWORD,
+        wallet: int = 0,
+        role: str = "customer",
+        verified: bool = True,
+    ) -> Any:
+        from qkart.accounts.services import register_user
+        from qkart.core.db import utcnow
+        from qkart.core.money import Money
+        from qkart.payments.services import credit_wallet
+
+        email = email or f"shopper{next(_seq)}@example.com"
+        with self._session() as session:
+            user = register_user(name, email, password, role=role)
+            if verified:
+                user.email_verified_at = utcnow()
+            if wallet:
+                credit_wallet(
+                    user.id, Money(wallet, "USD"), kind="adjustment", description="Test credit"
+                )
+            session.commit()
+            session.refresh(user)
+            session.expunge(user)
+        return user
+
+    def address(self, user: Any, **overrides: str) -> Any:
+        from qkart.accounts.services import add_address
+
+        fields = {
+            "full_name": user.name,
+            "line1": "1 Test Street",
+            "line2": "",
+            "city": "Testville",
+            "region": "",
+            "postal_code": "12345",
+            "country": "US",
+            "phone": "",
+        }
+        fields.update(overrides)
+        with self._session() as session:
+            address = add_address(user.id, fields)
+            session.commit()
+            session.refresh(address)
+            session.expunge(address)
+        return address
+
+    def cart_item(self, user: Any, product: Any, quantity: int = 1) -> None:
+        from qkart.cart.services import CartOwner, add_item
+
+        with self._session() as session:
+            add_item(CartOwner(user_id=user.id), product.id, quantity)
+            session.commit()
+
+
+@pytest.fixture
+def factory(app: Flask) -> Factory:
+    return Factory(app)
+
+
+# -- HTTP helpers -------------------------------------------------------------------
+
+
+def login(client: FlaskClient, user: Any, password: str = PASSWORD, **extra: str) -> Any:
+    response = client.post("/login", data={"email": user.email, "password": password, **extra})
+    assert response.status_code == 303, response.get_data(as_text=True)[:500]
+    return response
+
+
+@pytest.fixture
+def logged_in(client: FlaskClient, factory: Factory) -> Callable[..., Any]:
+    """Log ``client`` in as a new (or the given) shopper; returns the user."""
+
+    def _login(user: Any = None, **user_kwargs: Any) -> Any:
+        user = user or factory.user(**user_kwargs)
+        login(client, user)
+        return user
+
+    return _login
+
+
+def htmx(target: str, **headers: str) -> dict[str, str]:
+    """Headers htmx sends for a request that swaps ``#target``."""
+    return {"HX-Request": "true", "HX-Target": target, **headers}
+
+
+@contextmanager
+def count_queries(app: Flask) -> Iterator[list[str]]:
+    """Collect the SQL statements run inside the block (to catch N+1 queries)."""
+    statements: list[str] = []
+    with app.app_context():
+        engine = _db.engine
+
+    def before(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", before)
+    try:
+        yield statements
+    finally:
+        event.remove(engine, "before_cursor_execute", before)

@@ -1,0 +1,13 @@
+"""The schema is made by migrations; the models must agree with them."""
+
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+
+from qkart.extensions import db as _db
+
+
+def test_models_and_migrations_agree(db):
+    with _db.engine.connect() as conn:
+        context = MigrationContext.configure(conn, opts={"compare_type": False})
+        diff = compare_metadata(context, _db.metadata)
+    assert diff == [], f"models differ from migrations: {diff}. Run: flask db migrate"

@@ -1,0 +1,87 @@
+"""Small pure rules: passwords, safe redirects, configuration."""
+
+from decimal import Decimal
+
+import pytest
+
+from qkart.accounts.services import countries, normalise_email, password_problem
+from qkart.blueprints.common import safe_next
+from qkart.config import ConfigError, load_config, normalise_database_url
+
+
+@pytest.mark.parametrize(
+    ("password", "ok"),
+    [
+        ("short1", False),
+        ("abcdefgh", False),
+        ("12345678", False),
+        ("abcdefg1", True),
+        ("Correct horse 9", True),
+        ("x1" * 200, False),
+    ],
+)
+def test_password_rule(password, ok):
+    assert (password_problem(password) is None) == ok
+
+
+def test_email_normalised_for_case_insensitive_uniqueness():
+    assert normalise_email("  Sam@Example.COM ") == "sam@example.com"
+
+
+@pytest.mark.parametrize(
+    ("target", "expected"),
+    [
+        ("/checkout", "/checkout"),
+        ("/products?q=watch", "/products?q=watch"),
+        ("https://evil.example/", "/"),
+        ("//evil.example/path", "/"),
+        ("/\\evil.example", "/"),
+        ("javascript:alert(1)", "/"),
+        ("checkout", "/"),
+        ("", "/"),
+        (None, "/"),
+        ("/ok\r\nSet-Cookie: x", "/"),
+    ],
+)
+def test_safe_next_stays_inside_the_shop(target, expected):
+    assert safe_next(target, "/") == expected
+
+
+def test_countries_are_iso_codes_from_babel():
+    codes = dict(countries("en_US"))
+    assert codes["US"] == "United States"
+    assert codes["DE"] == "Germany"
+    assert all(len(code) == 2 and code.isalpha() for code in codes)
+    assert "ZZ" not in codes
+
+
+def test_database_url_from_paas_gets_a_driver():
+    assert normalise_database_url("postgres://u:p@h/db") == "postgresql+psycopg://u:p@h/db"
+    assert normalise_database_url("sqlite:///x.db") == "sqlite:///x.db"
+
+
+def test_defaults_give_a_working_shop(tmp_path, monkeypatch):
+    for name in ("DATABASE_URL", "REDIS_URL", "SECRET_KEY", "QKART_ENV", "QKART_WELCOME_CREDIT"):
+        monkeypatch.delenv(name, raising=False)
+    config = load_config(str(tmp_path))
+    assert config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///")
+    assert config["REDIS_URL"] is None
+    assert config["QKART_WELCOME_CREDIT"] == Decimal("5000.00")
+    assert len(config["SECRET_KEY"]) > 30
+    # The generated key is kept, so development sessions survive a restart.
+    assert load_config(str(tmp_path))["SECRET_KEY"] == config["SECRET_KEY"]
+
+
+def test_production_refuses_to_boot_without_its_services(tmp_path, monkeypatch):
+    monkeypatch.setenv("QKART_ENV", "production")
+    for name in ("DATABASE_URL", "REDIS_URL", "SECRET_KEY"):
+        monkeypatch.delenv(name, raising=False)
+    with pytest.raises(ConfigError) as error:
+        load_config(str(tmp_path))
+    assert "SECRET_KEY" in str(error.value) and "REDIS_URL" in str(error.value)
+
+
+def test_bad_money_setting_stops_the_boot(tmp_path, monkeypatch):
+    monkeypatch.setenv("QKART_WELCOME_CREDIT", "lots")
+    with pytest.raises(ConfigError):
+        load_config(str(tmp_path))
