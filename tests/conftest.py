@@ -125,6 +125,22 @@ def _clean(request: pytest.FixtureRequest) -> Iterator[None]:
 
 
 @pytest.fixture
+def make_app(app: Flask) -> Iterator[Callable[..., Flask]]:
+    """Another app on the same database with some settings changed (CSRF on, say)."""
+    made: list[Flask] = []
+
+    def _make(**overrides: Any) -> Flask:
+        other = create_app({**app.config, "SQLALCHEMY_ENGINE_OPTIONS": {}, **overrides})
+        made.append(other)
+        return other
+
+    yield _make
+    for other in made:
+        with other.app_context():
+            _db.engine.dispose()
+
+
+@pytest.fixture
 def ctx(app: Flask) -> Iterator[Flask]:
     """An app context for tests that call services directly (integration tests)."""
     with app.app_context():

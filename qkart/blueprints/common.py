@@ -33,6 +33,13 @@ def cart_owner(*, create: bool = False) -> CartOwner:
     return CartOwner(token=token)
 
 
+def page_number(raw: str | None) -> int:
+    """A page link is not typed by people: anything odd simply means page 1."""
+    if raw and raw.isdigit() and len(raw) <= 6:
+        return max(int(raw), 1)
+    return 1
+
+
 def safe_next(target: str | None, default: str) -> str:
     """``target`` when it stays inside the shop (a path on this host), else ``default``."""
     if not target:

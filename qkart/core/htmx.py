@@ -37,14 +37,17 @@ def render(
 ) -> Response:
     """Render a page, or only ``blocks[HX-Target]`` plus out-of-band partials for htmx.
 
-    ``oob`` names partial templates (such as the header cart badge) appended to a
-    fragment so htmx swaps them in place too; a full page already contains them.
+    A template whose name starts with ``_`` is itself a fragment. ``oob`` names
+    partials (such as the header cart badge) appended to a fragment so htmx swaps
+    them in place too; a full page already contains them.
     """
     block = (blocks or {}).get(htmx_target() or "")
-    if block is None:
-        body = render_template(template, **context)
-    else:
+    is_partial = template.rsplit("/", 1)[-1].startswith("_")
+    if block is not None:
         body = render_block(template, block, **context)
+    else:
+        body = render_template(template, **context)
+    if block is not None or is_partial:
         for partial in oob:
             body += render_template(partial, oob=True, **context)
     response = make_response(body, status)

@@ -5,10 +5,12 @@ from __future__ import annotations
 import logging
 import secrets
 import time
+from typing import Any
 
-from flask import Flask, Response, g, render_template, request
+from flask import Flask, Response, abort, g, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
+from werkzeug.routing import IntegerConverter, Map
 
 from qkart.core.errors import NotFoundError
 
@@ -52,14 +54,31 @@ class RequestIdFilter(logging.Filter):
         return True
 
 
+class DatabaseIdConverter(IntegerConverter):
+    """``<int:...>`` in URLs: only ids a 32-bit database column can hold, else 404."""
+
+    def __init__(self, map: Map, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("max", 2**31 - 1)
+        super().__init__(map, *args, **kwargs)
+
+
 def init_web(app: Flask) -> None:
     _configure_logging(app)
+    app.url_map.converters["int"] = DatabaseIdConverter
 
     @app.before_request
     def assign_request_id() -> None:
         incoming = request.headers.get("X-Request-ID", "")
         g.request_id = incoming[:64] if incoming.isalnum() else secrets.token_hex(8)
         g.started = time.perf_counter()
+
+    @app.before_request
+    def refuse_control_characters() -> None:
+        # NUL cannot be stored (PostgreSQL refuses it) and no person types it.
+        values = [request.path, *request.args.values()]
+        values += request.form.values() if request.form else []
+        if any("\x00" in value for value in values):
+            abort(400, "Your request contained a character we cannot accept.")
 
     @app.after_request
     def security_headers(response: Response) -> Response:
@@ -112,7 +131,7 @@ def register_error_pages(app: Flask) -> None:
         if error.code is None or error.code < 400:
             return error.get_response()
         code = error.code if error.code in ERROR_TEXT else (500 if error.code >= 500 else 400)
-        html, _ = error_page(code, None)
+        html, _ = error_page(code, error.description if code == 400 else None)
         response = Response(html, status=error.code)
         if error.code == 405 and error.valid_methods:
             response.headers["Allow"] = ", ".join(error.valid_methods)

@@ -9,6 +9,7 @@ from wtforms import BooleanField, SelectField, StringField, TelField
 from wtforms.validators import DataRequired, Length, Optional, Regexp
 
 from qkart.accounts.services import shop_countries
+from qkart.core.forms import choices
 
 _strip = [lambda v: " ".join(v.split()) if isinstance(v, str) else v]
 PHONE = re.compile(r"^\+?[0-9 ()./-]{5,30}$")
@@ -58,7 +59,7 @@ class AddressForm(FlaskForm):
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
-        self.country.choices = [("", "Choose a country")] + list(shop_countries())
+        self.country.choices = choices([("", "Choose a country"), *shop_countries()])
 
     def fields_dict(self) -> dict[str, str]:
         return {

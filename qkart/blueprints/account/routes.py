@@ -8,6 +8,7 @@ from flask_login import current_user, login_required
 from qkart.accounts import services as accounts
 from qkart.blueprints.account import bp
 from qkart.blueprints.account.forms import AddressForm
+from qkart.blueprints.common import page_number
 from qkart.core.htmx import redirect_303, render
 from qkart.extensions import db
 from qkart.orders import services as orders
@@ -82,9 +83,8 @@ def delete_address(address_id: int) -> Response:
 @bp.get("/orders")
 @login_required
 def order_list() -> Response:
-    page = request.args.get("page", "1")
-    number = int(page) if page.isdigit() and len(page) < 7 else 1
-    return render("orders/list.html", orders=orders.list_orders(current_user.id, page=number))
+    page = page_number(request.args.get("page"))
+    return render("orders/list.html", orders=orders.list_orders(current_user.id, page=page))
 
 
 @bp.get("/orders/<number>")

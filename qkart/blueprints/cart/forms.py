@@ -3,32 +3,33 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, IntegerField
+from wtforms import HiddenField
 from wtforms.validators import InputRequired, NumberRange
 
 from qkart.cart.services import MAX_LINE_QUANTITY
+from qkart.core.forms import WholeNumberField
 
 WHOLE_NUMBER = "Enter a whole number."
 
 
 class AddToCartForm(FlaskForm):
-    product_id = IntegerField(
+    product_id = WholeNumberField(
         "Product",
         validators=[InputRequired("Choose a product."), NumberRange(min=1, max=2**31 - 1)],
     )
-    quantity = IntegerField(
+    # Cards in the grid send no quantity: that means one.
+    quantity = WholeNumberField(
         "Quantity",
         default=1,
         validators=[
-            InputRequired(WHOLE_NUMBER),
-            NumberRange(min=1, max=MAX_LINE_QUANTITY, message=f"Choose 1 to {MAX_LINE_QUANTITY}."),
+            NumberRange(min=1, max=MAX_LINE_QUANTITY, message=f"Choose 1 to {MAX_LINE_QUANTITY}.")
         ],
     )
     next = HiddenField()
 
 
 class QuantityForm(FlaskForm):
-    quantity = IntegerField(
+    quantity = WholeNumberField(
         "Quantity",
         validators=[
             InputRequired(WHOLE_NUMBER),

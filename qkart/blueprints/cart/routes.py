@@ -3,7 +3,7 @@ without JavaScript every action is a POST answered by a 303 back to the page."""
 
 from __future__ import annotations
 
-from flask import Response, flash, url_for
+from flask import Response, flash, request, url_for
 
 from qkart.blueprints.cart import bp
 from qkart.blueprints.cart.forms import AddToCartForm, QuantityForm
@@ -77,8 +77,15 @@ def _bad_product() -> dict[str, object]:
 def _add_failed(product_id: int, message: str, status: int = 422) -> Response:
     """Say why nothing was added: beside the button (htmx) or on the product page."""
     product = catalog.get_active_product(product_id)
-    template = "shop/_add_to_cart.html" if (htmx_target() or "").startswith("add-") else None
-    return render(template or "shop/product.html", status=status, product=product, error=message)
+    if (htmx_target() or "").startswith("add-"):
+        return render(
+            "shop/_add_to_cart.html",
+            status=status,
+            product=product,
+            error=message,
+            with_quantity=bool(request.form.get("with_quantity")),
+        )
+    return render("shop/product.html", status=status, product=product, error=message)
 
 
 @bp.post("/cart/items/<int:product_id>")

@@ -6,6 +6,7 @@ from flask_wtf import FlaskForm
 from wtforms import HiddenField, IntegerField, RadioField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
+from qkart.core.forms import choices
 from qkart.payments.services import PAYMENT_METHODS
 
 
@@ -16,7 +17,7 @@ class PlaceOrderForm(FlaskForm):
     )
     payment_method = RadioField(
         "Payment",
-        choices=list(PAYMENT_METHODS.items()),
+        choices=choices(PAYMENT_METHODS.items()),
         default="wallet",
         validators=[DataRequired("Choose how you want to pay.")],
     )

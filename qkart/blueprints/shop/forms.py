@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from flask import request
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DecimalField, IntegerField, SearchField, SelectField
+from wtforms import BooleanField, DecimalField, SearchField, SelectField
 from wtforms.validators import Length, NumberRange, Optional
 
+from qkart.blueprints.common import page_number
 from qkart.catalog.services import MAX_QUERY_LENGTH, PAGE_SIZES, SORTS, ProductQuery
+from qkart.core.forms import choices
 from qkart.core.money import Money
 
 
@@ -24,7 +27,9 @@ class CatalogueForm(FlaskForm):
         ],
         filters=[lambda v: " ".join(v.split()) if v else ""],
     )
-    category = SelectField("Category", choices=[("", "All categories")], validate_choice=False)
+    category = SelectField(
+        "Category", choices=choices([("", "All categories")]), validate_choice=False
+    )
     min_price = DecimalField(
         "Min price",
         places=None,
@@ -43,20 +48,23 @@ class CatalogueForm(FlaskForm):
     )
     rating = SelectField(
         "Rating",
-        choices=[
-            ("", "Any rating"),
-            ("4", "4 stars & up"),
-            ("3", "3 stars & up"),
-            ("2", "2 stars & up"),
-        ],
+        choices=choices(
+            [
+                ("", "Any rating"),
+                ("4", "4 stars & up"),
+                ("3", "3 stars & up"),
+                ("2", "2 stars & up"),
+            ]
+        ),
         validators=[Optional()],
     )
     in_stock = BooleanField("In stock only")
-    sort = SelectField("Sort by", choices=list(SORTS.items()), default="relevance")
+    sort = SelectField("Sort by", choices=choices(SORTS.items()), default="relevance")
     per_page = SelectField(
-        "Per page", choices=[(str(n), str(n)) for n in PAGE_SIZES], default=str(PAGE_SIZES[0])
+        "Per page",
+        choices=choices((str(n), str(n)) for n in PAGE_SIZES),
+        default=str(PAGE_SIZES[0]),
     )
-    page = IntegerField("Page", validators=[Optional(), NumberRange(min=1, max=10**6)], default=1)
 
     def to_query(self, currency: str) -> ProductQuery:
         """The validated query; a field that failed validation is simply left out."""
@@ -77,6 +85,6 @@ class CatalogueForm(FlaskForm):
             rating=int(self.rating.data) if ok(self.rating) and self.rating.data else None,
             in_stock=bool(self.in_stock.data),
             sort=self.sort.data if ok(self.sort) and self.sort.data else "relevance",
-            page=self.page.data if ok(self.page) and self.page.data else 1,
+            page=page_number(request.args.get("page")),
             per_page=int(self.per_page.data) if ok(self.per_page) and self.per_page.data else 12,
         )

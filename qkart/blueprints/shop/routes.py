@@ -9,6 +9,7 @@ from qkart.blueprints.shop.context import categories_for_request
 from qkart.blueprints.shop.forms import CatalogueForm
 from qkart.catalog import services as catalog
 from qkart.catalog.models import Category
+from qkart.core.forms import choices
 from qkart.core.htmx import render
 from qkart.core.shop import currency
 
@@ -27,7 +28,9 @@ def index() -> Response:
 def _catalogue(category: Category | None = None) -> Response:
     categories = categories_for_request()
     form = CatalogueForm(request.args)
-    form.category.choices = [("", "All categories")] + [(c.slug, c.name) for c in categories]
+    form.category.choices = choices(
+        [("", "All categories")] + [(c.slug, c.name) for c in categories]
+    )
     if category is not None:
         form.category.data = category.slug
     valid = form.validate() if request.args else True

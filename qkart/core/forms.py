@@ -1,0 +1,26 @@
+"""Form helpers shared by every blueprint."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from wtforms import IntegerField, SelectChoice
+
+
+def choices(pairs: Iterable[tuple[str, str]]) -> list[SelectChoice]:
+    """``(value, label)`` pairs as WTForms choices (tuples are deprecated there)."""
+    return [SelectChoice(value, label) for value, label in pairs]
+
+
+class WholeNumberField(IntegerField):
+    """An integer field whose parse error tells people what to type."""
+
+    def process_formdata(self, valuelist: list[str]) -> None:
+        if not valuelist:
+            return
+        raw = valuelist[0].strip() if isinstance(valuelist[0], str) else valuelist[0]
+        try:
+            self.data = int(raw)
+        except (TypeError, ValueError):
+            self.data = None
+            raise ValueError(self.gettext("Enter a whole number.")) from None

@@ -1,0 +1,143 @@
+"""Cart actions over HTTP: JS-off forms (303), htmx fragments, refusals (4xx)."""
+
+from sqlalchemy import select
+
+from qkart.cart.models import CartItem
+from qkart.extensions import db
+from tests.conftest import htmx, login
+
+
+def _lines(app):
+    with app.app_context():
+        return {i.product_id: i.quantity for i in db.session.scalars(select(CartItem))}
+
+
+def test_visitor_adds_to_cart_without_javascript(app, client, factory):
+    product = factory.product("Watch", price=6000, stock=5)
+    response = client.post(
+        "/cart/items",
+        data={"product_id": product.id, "quantity": 2},
+        headers={"Referer": "http://localhost/products?q=watch"},
+    )
+    assert response.status_code == 303
+    assert response.headers["Location"] == "/products?q=watch"
+    assert "Added Watch to your cart." in client.get("/products?q=watch").get_data(as_text=True)
+    page = client.get("/cart").get_data(as_text=True)
+    assert "Watch" in page and "$120.00" in page
+    assert _lines(app) == {product.id: 2}
+
+
+def test_add_from_another_site_referer_goes_to_cart(client, factory):
+    product = factory.product(stock=5)
+    response = client.post(
+        "/cart/items",
+        data={"product_id": product.id},
+        headers={"Referer": "https://evil.example/x"},
+    )
+    assert response.status_code == 303
+    assert response.headers["Location"] == "/cart"
+
+
+def test_add_with_htmx_swaps_the_button_and_the_badge(client, factory):
+    product = factory.product("Lamp", stock=5)
+    response = client.post(
+        "/cart/items", data={"product_id": product.id}, headers=htmx(f"add-{product.id}")
+    )
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "<html" not in page
+    assert f'id="add-{product.id}"' in page and "Added to cart." in page
+    assert 'id="cart-count" class="badge" hx-swap-oob="true">1<' in page
+
+
+def test_quantity_above_stock_is_refused_with_a_message(app, client, factory):
+    product = factory.product("Pendant", stock=3)
+    response = client.post("/cart/items", data={"product_id": product.id, "quantity": 4})
+    assert response.status_code == 409
+    assert "only 3 of Pendant left" in response.get_data(as_text=True)
+    assert _lines(app) == {}
+    response = client.post(
+        "/cart/items",
+        data={"product_id": product.id, "quantity": 4},
+        headers=htmx(f"add-{product.id}"),
+    )
+    assert response.status_code == 409
+    assert "only 3 of Pendant left" in response.get_data(as_text=True)
+
+
+def test_bad_quantities_are_422_and_write_nothing(app, client, factory):
+    product = factory.product(stock=3)
+    for quantity in ("abc", "-1", "0", "1e9", "", "2.5"):
+        response = client.post("/cart/items", data={"product_id": product.id, "quantity": quantity})
+        assert response.status_code == 422, quantity
+    assert _lines(app) == {}
+
+
+def test_unknown_or_bad_product_ids(client, factory):
+    assert client.post("/cart/items", data={"product_id": 999999}).status_code == 404
+    assert client.post("/cart/items", data={"product_id": "abc"}).status_code == 422
+    assert client.post("/cart/items", data={}).status_code == 422
+    assert client.post("/cart/items/999999", data={"quantity": 1}).status_code == 404
+    assert client.post("/cart/items/abc", data={"quantity": 1}).status_code == 404
+
+
+def test_change_quantity_and_remove_without_javascript(app, client, factory):
+    product = factory.product("Book", price=1500, stock=10)
+    client.post("/cart/items", data={"product_id": product.id})
+    response = client.post(f"/cart/items/{product.id}", data={"quantity": 4})
+    assert response.status_code == 303 and response.headers["Location"] == "/cart"
+    assert _lines(app) == {product.id: 4}
+    response = client.post(f"/cart/items/{product.id}", data={"quantity": 0})
+    assert response.status_code == 303
+    assert _lines(app) == {}
+    assert "Your cart is empty" in client.get("/cart").get_data(as_text=True)
+
+
+def test_change_quantity_with_htmx_updates_lines_totals_and_badge(client, factory):
+    product = factory.product("Book", price=1500, stock=10)
+    client.post("/cart/items", data={"product_id": product.id})
+    response = client.post(f"/cart/items/{product.id}", data={"quantity": 3}, headers=htmx("cart"))
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "<html" not in page
+    assert 'id="cart-subtotal">$45.00<' in page
+    assert 'id="cart-total">$50.00<' in page  # $5.00 shipping under $100
+    assert 'hx-swap-oob="true">3<' in page
+
+
+def test_quantity_over_stock_in_cart_explains_beside_the_line(app, client, factory):
+    product = factory.product("Racquet", stock=2)
+    client.post("/cart/items", data={"product_id": product.id})
+    response = client.post(f"/cart/items/{product.id}", data={"quantity": 5}, headers=htmx("cart"))
+    assert response.status_code == 409
+    assert "only 2 of Racquet left" in response.get_data(as_text=True)
+    assert _lines(app) == {product.id: 1}
+    response = client.post(f"/cart/items/{product.id}", data={"quantity": "lots"})
+    assert response.status_code == 422
+    assert "Enter a whole number." in response.get_data(as_text=True)
+
+
+def test_visitor_cart_is_merged_on_login_and_survives_logout(app, client, factory):
+    user = factory.user()
+    product = factory.product(stock=10)
+    client.post("/cart/items", data={"product_id": product.id, "quantity": 2})
+    login(client, user)
+    assert "2<span" in client.get("/cart").get_data(as_text=True)
+    client.post("/logout")
+    assert 'id="cart-count" class="badge">0<' in client.get("/").get_data(as_text=True)
+    login(client, user)
+    assert 'id="cart-count" class="badge">2<' in client.get("/").get_data(as_text=True)
+
+
+def test_cart_survives_a_new_tab(app, client, factory):
+    product = factory.product(stock=10)
+    client.post("/cart/items", data={"product_id": product.id})
+    # A new tab shares the cookie jar; the cart is on the server, not in the page.
+    assert 'id="cart-count" class="badge">1<' in client.get("/products").get_data(as_text=True)
+
+
+def test_one_visitors_cart_is_not_anothers(app, factory):
+    product = factory.product(stock=10)
+    first, second = app.test_client(), app.test_client()
+    first.post("/cart/items", data={"product_id": product.id, "quantity": 3})
+    assert "Your cart is empty" in second.get("/cart").get_data(as_text=True)
