@@ -9,7 +9,8 @@ PORT ?= 5000
 PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/qkart_test
 export FLASK_APP := wsgi
 
-.PHONY: run test test-sqlite test-postgres coverage lint format bench lighthouse clean help
+
+.PHONY: venv run test test-sqlite test-postgres coverage lint format bench lighthouse clean help
 
 help:
 	@echo "make run         serve the demo shop on http://$(HOST):$(PORT) (SQLite, inline jobs)"
@@ -59,6 +60,15 @@ lint: $(STAMP)
 format: $(STAMP)
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
+
+tools/node_modules: tools/package.json tools/package-lock.json
+	npm ci --prefix tools --no-audit --no-fund --loglevel=error
+
+bench: $(STAMP)
+	bash bench/run.sh
+
+lighthouse: $(STAMP) tools/node_modules
+	$(BIN)/python tools/lighthouse.py
 
 clean:
 	rm -rf .coverage .coverage.* reports .pytest_cache

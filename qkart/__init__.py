@@ -28,7 +28,7 @@ def register_extensions(app: Flask) -> None:
     from qkart import models  # noqa: F401  (every table known to SQLAlchemy and Alembic)
     from qkart.core.filters import register_filters
     from qkart.core.web import init_web
-    from qkart.extensions import csrf, db, limiter, login_manager, migrate, queue
+    from qkart.extensions import compress, csrf, db, limiter, login_manager, migrate, queue
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(MIGRATIONS_DIR), render_as_batch=True)
@@ -36,6 +36,7 @@ def register_extensions(app: Flask) -> None:
     csrf.init_app(app)
     limiter.init_app(app)
     queue.init_app(app)
+    compress.init_app(app)
     register_filters(app)
     init_web(app)
 

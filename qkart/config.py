@@ -120,6 +120,8 @@ def load_config(instance_path: str, overrides: Mapping[str, Any] | None = None) 
         "PREFERRED_URL_SCHEME": "https" if production else "http",
         "SEND_FILE_MAX_AGE_DEFAULT": timedelta(days=7),
         "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
+        # Compress pages, CSS and htmx (br/zstd/gzip): PaaS routers pass responses as they are.
+        "COMPRESS_MIN_SIZE": 1024,
     }
     if config["QKART_CURRENCY"] is not None:
         config["QKART_CURRENCY"] = config["QKART_CURRENCY"].upper()

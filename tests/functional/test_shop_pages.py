@@ -185,3 +185,11 @@ def test_unknown_and_retired_products_are_404(client, factory):
     response = client.get(f"/products/{retired.slug}")
     assert response.status_code == 404
     assert "We could not find that product" in response.get_data(as_text=True)
+
+
+def test_robots_txt_keeps_private_pages_out_of_search_engines(client):
+    response = client.get("/robots.txt")
+    assert response.status_code == 200 and response.mimetype == "text/plain"
+    text = response.get_data(as_text=True)
+    assert "User-agent: *" in text and "Disallow: /checkout" in text
+    assert "Disallow: /products" not in text

@@ -14,6 +14,7 @@ from qkart.core.htmx import render
 from qkart.core.shop import currency
 
 RESULTS = {"results": "results"}
+ROBOTS_DISALLOW = ("/cart", "/checkout", "/account", "/orders", "/admin", "/login", "/register")
 
 
 @bp.get("/")
@@ -75,3 +76,13 @@ def category(slug: str) -> Response:
 def product(slug: str) -> Response:
     item = catalog.get_product(slug)
     return render("shop/product.html", product=item)
+
+
+@bp.get("/robots.txt")
+def robots() -> Response:
+    """Let search engines index the catalogue, not carts, checkouts or accounts."""
+    lines = ["User-agent: *"]
+    lines += [f"Disallow: {path}" for path in ROBOTS_DISALLOW]
+    response = Response("\n".join(lines) + "\n", mimetype="text/plain")
+    response.headers["Cache-Control"] = "public, max-age=86400"
+    return response
