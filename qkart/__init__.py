@@ -48,9 +48,11 @@ def register_blueprints(app: Flask) -> None:
     from qkart.blueprints.cart import bp as cart_bp
     from qkart.blueprints.checkout import bp as checkout_bp
     from qkart.blueprints.health import bp as health_bp
+    from qkart.blueprints.security import bp as security_bp
     from qkart.blueprints.shop import bp as shop_bp
 
-    for bp in (shop_bp, cart_bp, checkout_bp, account_bp, auth_bp, admin_bp, health_bp):
+    blueprints = (shop_bp, cart_bp, checkout_bp, account_bp, security_bp, auth_bp, admin_bp)
+    for bp in (*blueprints, health_bp):
         app.register_blueprint(bp)
 
 

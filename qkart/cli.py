@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 from flask import Flask
 
+from qkart.accounts import addresses
 from qkart.accounts import services as accounts
 from qkart.accounts.errors import EmailTakenError, WeakPasswordError
 from qkart.catalog import seed as catalogue_seed
@@ -35,7 +36,7 @@ def _demo_shopper() -> bool:
     user = accounts.register_user("Dana Demo", DEMO_EMAIL, DEMO_PASSWORD)
     user.email_verified_at = user.created_at
     accounts.grant_welcome_credit(user)
-    accounts.add_address(user.id, DEMO_ADDRESS)
+    addresses.add_address(user.id, DEMO_ADDRESS)
     return True
 
 

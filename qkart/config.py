@@ -108,6 +108,8 @@ def load_config(instance_path: str, overrides: Mapping[str, Any] | None = None) 
         "STRIPE_WEBHOOK_SECRET": _env("STRIPE_WEBHOOK_SECRET"),
         "RATELIMIT_STORAGE_URI": _env("REDIS_URL", "memory://"),
         "RATELIMIT_ENABLED": _flag("RATELIMIT_ENABLED", True),
+        # A Redis hiccup must not lock everyone out of logging in.
+        "RATELIMIT_SWALLOW_ERRORS": True,
         "LOG_LEVEL": _env("LOG_LEVEL", "INFO"),
         "WTF_CSRF_TIME_LIMIT": None,
         "SESSION_COOKIE_HTTPONLY": True,

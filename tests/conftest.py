@@ -254,7 +254,7 @@ class Factory:
         return user
 
     def address(self, user: Any, **overrides: str) -> Any:
-        from qkart.accounts.services import add_address
+        from qkart.accounts.addresses import add_address
 
         fields = {
             "full_name": user.name,

@@ -39,6 +39,7 @@ def upgrade():
     sa.Column('pending_email', sa.String(length=254), nullable=True),
     sa.Column('totp_secret', sa.String(length=64), nullable=True),
     sa.Column('totp_enabled_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('totp_last_counter', sa.BigInteger(), nullable=True),
     sa.Column('recovery_codes', sa.Text(), nullable=True),
     sa.Column('deleted_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),

@@ -8,8 +8,8 @@ from qkart.core.errors import DomainError, NotFoundError
 class EmailTakenError(DomainError):
     field = "email"
 
-    def __init__(self) -> None:
-        super().__init__("An account with this e-mail already exists. Log in instead?")
+    def __init__(self, message: str | None = None) -> None:
+        super().__init__(message or "An account with this e-mail already exists. Log in instead?")
 
 
 class InvalidCredentialsError(DomainError):
@@ -17,8 +17,11 @@ class InvalidCredentialsError(DomainError):
 
     status_code = 422
 
-    def __init__(self) -> None:
-        super().__init__("That e-mail and password do not match an account. Check and try again.")
+    def __init__(self, message: str | None = None, *, field: str | None = None) -> None:
+        super().__init__(
+            message or "That e-mail and password do not match an account. Check and try again.",
+            field=field,
+        )
 
 
 class WeakPasswordError(DomainError):

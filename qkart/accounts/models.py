@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Integer, String, Text
+from sqlalchemy import BigInteger, Boolean, CheckConstraint, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from qkart.core.db import TimestampMixin, UTCDateTime
@@ -38,6 +38,8 @@ class User(UserMixin, TimestampMixin, db.Model):
     pending_email: Mapped[str | None] = mapped_column(String(254), default=None)
     totp_secret: Mapped[str | None] = mapped_column(String(64), default=None)
     totp_enabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    # The last accepted TOTP time step: the same code cannot be used twice.
+    totp_last_counter: Mapped[int | None] = mapped_column(BigInteger, default=None)
     recovery_codes: Mapped[str | None] = mapped_column(Text, default=None)
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
 
@@ -56,6 +58,10 @@ class User(UserMixin, TimestampMixin, db.Model):
     @property
     def is_admin(self) -> bool:
         return self.role == "admin"
+
+    @property
+    def has_2fa(self) -> bool:
+        return self.totp_enabled_at is not None
 
     @property
     def is_verified(self) -> bool:

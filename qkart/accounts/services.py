@@ -1,27 +1,28 @@
-"""Accounts: registration, passwords (argon2id), login checks, roles and addresses."""
+"""Accounts: registration, passwords (argon2id), login checks, roles, e-mail changes."""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
-from functools import lru_cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from babel import Locale
 from email_validator import EmailNotValidError, validate_email
-from flask import current_app
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 
-from qkart.accounts.errors import (
-    AddressNotFoundError,
-    EmailTakenError,
-    InvalidCredentialsError,
-    WeakPasswordError,
-)
-from qkart.accounts.models import ROLES, Address, User
+from qkart.accounts import tokens
+from qkart.accounts.errors import EmailTakenError, InvalidCredentialsError, WeakPasswordError
+from qkart.accounts.models import ROLES, User
+from qkart.accounts.tokens import read_token
+from qkart.core.db import utcnow
 from qkart.core.shop import setting_money
-from qkart.extensions import db
+from qkart.extensions import db, queue
+from qkart.jobs.mail import (
+    send_email_change,
+    send_email_change_notice,
+    send_password_changed,
+    send_password_reset,
+    send_verification_email,
+)
 from qkart.payments.models import WalletEntry
 from qkart.payments.services import credit_wallet
 
@@ -155,81 +156,93 @@ def set_role(email: str, role: str) -> User:
     return user
 
 
-# -- address book -----------------------------------------------------------------
+# -- e-mail verification, password reset, profile changes ----------------------------
+# Each function flushes; the view commits; e-mails leave after the commit.
 
 
-@lru_cache(maxsize=8)
-def countries(locale: str = "en_US") -> tuple[tuple[str, str], ...]:
-    """ISO 3166 alpha-2 codes with their names, sorted by name, from Babel's CLDR data."""
-    names = Locale.parse(locale).territories
-    pairs = [(code, name) for code, name in names.items() if len(code) == 2 and code.isalpha()]
-    excluded = {"ZZ", "EU", "EZ", "UN", "QO", "XA", "XB", "XK"}
-    return tuple(sorted((p for p in pairs if p[0] not in excluded), key=lambda p: p[1]))
+def send_verification(user: User) -> None:
+    """Queue the "confirm your e-mail" message (sent after the commit)."""
+    queue.after_commit(db.session(), send_verification_email, user.id)
 
 
-def shop_countries() -> tuple[tuple[str, str], ...]:
-    return countries(current_app.config["QKART_LOCALE"])
+def verify_email(token: str) -> tuple[User, bool]:
+    """Confirm the address a verification link was sent to; grants the welcome credit.
 
-
-def list_addresses(user_id: int) -> Sequence[Address]:
-    stmt = (
-        select(Address)
-        .where(Address.user_id == user_id)
-        .order_by(Address.is_default.desc(), Address.id)
-    )
-    return db.session.scalars(stmt).all()
-
-
-def get_address(user_id: int, address_id: int) -> Address:
-    """The shopper's own address; another person's id is treated as unknown."""
-    address = db.session.get(Address, address_id)
-    if address is None or address.user_id != user_id:
-        raise AddressNotFoundError()
-    return address
-
-
-def add_address(user_id: int, fields: dict[str, str], *, make_default: bool = False) -> Address:
-    """Save an address; the first one becomes the default shipping address."""
-    has_any = db.session.scalar(
-        select(func.count()).select_from(Address).where(Address.user_id == user_id)
-    )
-    clean = {k: (fields.get(k) or "").strip() for k in Address.FIELDS}
-    clean["country"] = clean["country"].upper()
-    address = Address(user_id=user_id, **clean)
-    db.session.add(address)
+    Returns the user and whether this click did the verifying (False: already done).
+    """
+    claims = read_token(tokens.VERIFY_EMAIL, token)
+    user = claims.user
+    if claims.email != user.email:
+        raise tokens.InvalidTokenError(
+            "This link was for an earlier e-mail address. Use the newest link we sent."
+        )
+    if user.is_verified:
+        return user, False
+    user.email_verified_at = utcnow()
+    grant_welcome_credit(user)
     db.session.flush()
-    if make_default or not has_any:
-        set_default_address(user_id, address.id)
-    return address
+    return user, True
 
 
-def update_address(user_id: int, address_id: int, fields: dict[str, str]) -> Address:
-    address = get_address(user_id, address_id)
-    for key in Address.FIELDS:
-        setattr(address, key, (fields.get(key) or "").strip())
-    address.country = address.country.upper()
-    return address
+def request_password_reset(email: str) -> None:
+    """Send a reset link if the account exists; say nothing either way (no discovery)."""
+    user = find_user_by_email(email)
+    if user is not None and user.is_active:
+        queue.after_commit(db.session(), send_password_reset, user.id)
 
 
-def set_default_address(user_id: int, address_id: int) -> Address:
-    address = get_address(user_id, address_id)
-    db.session.execute(
-        update(Address)
-        .where(Address.user_id == user_id, Address.id != address_id)
-        .values(is_default=False)
-        .execution_options(synchronize_session="fetch")
-    )
-    address.is_default = True
-    return address
+def reset_password(token: str, password: str) -> User:
+    """Set a new password from an e-mailed link; the link and every session die with it."""
+    user = read_token(tokens.RESET_PASSWORD, token).user
+    set_password(user, password)
+    if not user.is_verified:
+        user.email_verified_at = utcnow()  # the link proved the address works
+        grant_welcome_credit(user)
+    queue.after_commit(db.session(), send_password_changed, user.id)
+    return user
 
 
-def delete_address(user_id: int, address_id: int) -> None:
-    """Remove an address; orders keep their own copy, so history is untouched."""
-    address = get_address(user_id, address_id)
-    was_default = address.is_default
-    db.session.delete(address)
+def change_password(user: User, current: str, new: str) -> None:
+    """Change a password knowing the current one; other sessions are logged out."""
+    if not verify_password(user, current):
+        raise InvalidCredentialsError(
+            "That is not your current password.", field="current_password"
+        )
+    set_password(user, new)
+    queue.after_commit(db.session(), send_password_changed, user.id)
+
+
+def change_name(user: User, name: str) -> None:
+    user.name = name.strip()
+
+
+def request_email_change(user: User, new_email: str, password: str) -> None:
+    """Start moving to a new address: it takes effect once the new address is confirmed."""
+    if not verify_password(user, password):
+        raise InvalidCredentialsError("That is not your current password.", field="password")
+    new_email = normalise_email(new_email)
+    if new_email == user.email:
+        raise EmailTakenError("This is already your e-mail address.")
+    if find_user_by_email(new_email) is not None:
+        raise EmailTakenError()
+    user.pending_email = new_email
+    queue.after_commit(db.session(), send_email_change, user.id)
+    queue.after_commit(db.session(), send_email_change_notice, user.id, new_email)
+
+
+def confirm_email_change(token: str) -> User:
+    claims = read_token(tokens.CHANGE_EMAIL, token)
+    user = claims.user
+    if not user.pending_email or claims.email != user.pending_email:
+        raise tokens.InvalidTokenError(
+            "This link has already been used or was replaced by a newer one."
+        )
+    if find_user_by_email(claims.email) is not None:
+        raise EmailTakenError()
+    user.email = claims.email
+    user.pending_email = None
+    if user.email_verified_at is None:
+        user.email_verified_at = utcnow()
+        grant_welcome_credit(user)
     db.session.flush()
-    if was_default:
-        remaining = list_addresses(user_id)
-        if remaining:
-            set_default_address(user_id, remaining[0].id)
+    return user

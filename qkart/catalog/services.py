@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, replace
-from typing import Generic, TypeVar
+from dataclasses import dataclass, replace
 
-from sqlalchemy import Select, case, func, or_, select, update
+from sqlalchemy import Select, case, or_, select, update
 from sqlalchemy.orm import contains_eager
 
 from qkart.catalog.errors import CategoryNotFoundError, OutOfStockError, ProductNotFoundError
 from qkart.catalog.models import Category, Product
+from qkart.core.pagination import Page, paginate
 from qkart.extensions import db
-
-T = TypeVar("T")
 
 SORTS = {
     "relevance": "Relevance",
@@ -55,36 +52,6 @@ class ProductQuery:
             or self.rating
             or self.in_stock
         )
-
-
-@dataclass
-class Page(Generic[T]):
-    """One page of results plus what a pager needs to draw itself."""
-
-    items: Sequence[T]
-    total: int
-    page: int
-    per_page: int
-    pages: int = field(init=False)
-
-    def __post_init__(self) -> None:
-        self.pages = max(1, math.ceil(self.total / self.per_page)) if self.per_page else 1
-
-    @property
-    def has_prev(self) -> bool:
-        return self.page > 1
-
-    @property
-    def has_next(self) -> bool:
-        return self.page < self.pages
-
-    @property
-    def first_index(self) -> int:
-        return (self.page - 1) * self.per_page + 1 if self.total else 0
-
-    @property
-    def last_index(self) -> int:
-        return min(self.page * self.per_page, self.total)
 
 
 def _filtered(query: ProductQuery) -> Select[tuple[Product]]:
@@ -133,15 +100,7 @@ def _ordered(stmt: Select[tuple[Product]], query: ProductQuery) -> Select[tuple[
 
 def search_products(query: ProductQuery) -> Page[Product]:
     """Products matching ``query``, one page of them; always two SQL queries."""
-    stmt = _filtered(query)
-    total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
-    total = total or 0
-    pages = max(1, math.ceil(total / query.per_page))
-    page = min(max(query.page, 1), pages)
-    items = db.session.scalars(
-        _ordered(stmt, query).limit(query.per_page).offset((page - 1) * query.per_page)
-    ).all()
-    return Page(items=items, total=total, page=page, per_page=query.per_page)
+    return paginate(_ordered(_filtered(query), query), query.page, query.per_page)
 
 
 def list_categories() -> Sequence[Category]:

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
+from qkart.accounts.addresses import get_address
 from qkart.accounts.models import User
-from qkart.accounts.services import get_address
 from qkart.cart.errors import EmptyCartError
 from qkart.cart.models import Cart
 from qkart.cart.services import CartOwner, CartSummary, clear, find_cart, summarize

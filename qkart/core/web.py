@@ -126,6 +126,20 @@ def register_error_pages(app: Flask) -> None:
     def not_found(error: NotFoundError) -> tuple[str, int]:
         return error_page(404, str(error))
 
+    @app.errorhandler(429)
+    def too_many(error: HTTPException) -> tuple[str, int]:
+        from qkart.extensions import limiter
+
+        limit = limiter.current_limit
+        wait = max(int(limit.reset_at - time.time()), 1) if limit else 900
+        minutes = -(-wait // 60)
+        html, _ = error_page(
+            429,
+            f"Too many attempts. For your security, try again in {minutes} minute"
+            f"{'' if minutes == 1 else 's'}.",
+        )
+        return html, 429
+
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException) -> Response | tuple[str, int]:
         if error.code is None or error.code < 400:

@@ -1,11 +1,28 @@
-"""E-mail jobs. Each takes ids, loads fresh data, and sends one message."""
+"""E-mail jobs. Each takes ids, loads fresh data, and sends one message.
+
+Links are signed here, when the message is built, so they reflect the account
+as it is at sending time (a reset link made before a password change is dead).
+"""
 
 from __future__ import annotations
 
+from flask import current_app
+
+from qkart.accounts import tokens
+from qkart.accounts.models import User
 from qkart.extensions import db
 from qkart.jobs import with_app
 from qkart.notifications.services import send_email
 from qkart.orders.models import Order
+
+
+def _link(path: str) -> str:
+    return current_app.config["QKART_BASE_URL"].rstrip("/") + path
+
+
+def _user(user_id: int) -> User | None:
+    user = db.session.get(User, user_id)
+    return user if user is not None and user.is_active else None
 
 
 @with_app
@@ -14,8 +31,81 @@ def send_order_confirmation(order_id: int) -> None:
     if order is None:
         return
     send_email(
-        order.contact_email,
-        f"Your QKart order {order.number}",
-        "order_confirmation",
-        order=order,
+        order.contact_email, f"Your QKart order {order.number}", "order_confirmation", order=order
+    )
+
+
+@with_app
+def send_verification_email(user_id: int) -> None:
+    user = _user(user_id)
+    if user is None or user.is_verified:
+        return
+    token = tokens.make_token(tokens.VERIFY_EMAIL, user)
+    send_email(
+        user.email,
+        "Confirm your e-mail address",
+        "verify_email",
+        user=user,
+        link=_link(f"/verify-email/{token}"),
+    )
+
+
+@with_app
+def send_password_reset(user_id: int) -> None:
+    user = _user(user_id)
+    if user is None:
+        return
+    token = tokens.make_token(tokens.RESET_PASSWORD, user)
+    send_email(
+        user.email,
+        "Reset your password",
+        "reset_password",
+        user=user,
+        link=_link(f"/reset-password/{token}"),
+    )
+
+
+@with_app
+def send_password_changed(user_id: int) -> None:
+    user = _user(user_id)
+    if user is None:
+        return
+    send_email(
+        user.email,
+        "Your password was changed",
+        "password_changed",
+        user=user,
+        link=_link("/forgot-password"),
+    )
+
+
+@with_app
+def send_email_change(user_id: int) -> None:
+    """Ask the new address to confirm itself; the change waits for that click."""
+    user = _user(user_id)
+    if user is None or not user.pending_email:
+        return
+    token = tokens.make_token(tokens.CHANGE_EMAIL, user, email=user.pending_email)
+    send_email(
+        user.pending_email,
+        "Confirm your new e-mail address",
+        "email_change_confirm",
+        user=user,
+        link=_link(f"/account/email/confirm/{token}"),
+    )
+
+
+@with_app
+def send_email_change_notice(user_id: int, new_email: str) -> None:
+    """Tell the current address, so a hijacked session cannot move the account quietly."""
+    user = _user(user_id)
+    if user is None:
+        return
+    send_email(
+        user.email,
+        "Your e-mail address is being changed",
+        "email_change_notice",
+        user=user,
+        new_email=new_email,
+        link=_link("/forgot-password"),
     )

@@ -11,8 +11,8 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
-from qkart.catalog.services import Page
 from qkart.core.money import Money
+from qkart.core.pagination import Page, paginate
 from qkart.extensions import db
 from qkart.orders.errors import InvalidTransitionError, OrderNotFoundError
 from qkart.orders.models import STATUS_LABELS, TRANSITIONS, Order, OrderEvent, OrderLine
@@ -141,21 +141,13 @@ def get_order_for_user(number: str, user_id: int) -> Order:
 
 def list_orders(user_id: int, page: int = 1, per_page: int = 10) -> Page[Order]:
     """The shopper's orders, newest first, with their lines for the item counts."""
-    total = (
-        db.session.scalar(select(func.count()).select_from(Order).where(Order.user_id == user_id))
-        or 0
-    )
-    pages = max(1, -(-total // per_page))
-    page = min(max(page, 1), pages)
-    items = db.session.scalars(
+    stmt = (
         select(Order)
         .where(Order.user_id == user_id)
         .options(selectinload(Order.lines))
         .order_by(Order.created_at.desc(), Order.id.desc())
-        .limit(per_page)
-        .offset((page - 1) * per_page)
-    ).all()
-    return Page(items=items, total=total, page=page, per_page=per_page)
+    )
+    return paginate(stmt, page, per_page)
 
 
 PAID_STATUSES = ("paid", "processing", "shipped", "delivered")

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from sqlalchemy import ForeignKey, Index, Integer, String
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from qkart.core.db import TimestampMixin
 from qkart.core.money import Money
 from qkart.core.shop import money
 from qkart.extensions import db
+
+if TYPE_CHECKING:
+    from qkart.orders.models import Order
 
 WALLET_KINDS = ("welcome", "order", "refund", "adjustment")
 
@@ -26,6 +31,9 @@ class WalletEntry(TimestampMixin, db.Model):
     kind: Mapped[str] = mapped_column(String(20))
     description: Mapped[str] = mapped_column(String(200), default="")
     order_id: Mapped[int | None] = mapped_column(ForeignKey("orders.id"), default=None)
+
+    # Ledger pages link each order debit to its order: load it in the same query.
+    order: Mapped[Order | None] = relationship(lazy="joined")
 
     @property
     def amount_money(self) -> Money:

@@ -13,6 +13,7 @@ from sqlalchemy import select, update
 
 from qkart.accounts.models import User
 from qkart.core.money import Money
+from qkart.core.pagination import Page, paginate
 from qkart.extensions import db
 from qkart.payments.errors import InsufficientFundsError, UnknownPaymentMethodError
 from qkart.payments.models import Payment, WalletEntry
@@ -102,3 +103,13 @@ def pay_with_wallet(user_id: int, order_id: int, number: str, amount: Money) -> 
     db.session.add(payment)
     db.session.flush()
     return payment
+
+
+def wallet_page(user_id: int, page: int = 1, per_page: int = 25) -> Page[WalletEntry]:
+    """The shopper's ledger, newest first, one page of it."""
+    stmt = (
+        select(WalletEntry)
+        .where(WalletEntry.user_id == user_id)
+        .order_by(WalletEntry.created_at.desc(), WalletEntry.id.desc())
+    )
+    return paginate(stmt, page, per_page)

@@ -4,7 +4,8 @@ from decimal import Decimal
 
 import pytest
 
-from qkart.accounts.services import countries, normalise_email, password_problem
+from qkart.accounts.addresses import countries
+from qkart.accounts.services import normalise_email, password_problem
 from qkart.blueprints.common import safe_next
 from qkart.config import ConfigError, load_config, normalise_database_url
 

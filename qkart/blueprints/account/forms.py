@@ -8,7 +8,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, SelectField, StringField, TelField
 from wtforms.validators import DataRequired, Length, Optional, Regexp
 
-from qkart.accounts.services import shop_countries
+from qkart.accounts.addresses import shop_countries
 from qkart.core.forms import choices
 
 _strip = [lambda v: " ".join(v.split()) if isinstance(v, str) else v]

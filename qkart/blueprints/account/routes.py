@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Response, flash, request, url_for
 from flask_login import current_user, login_required
 
-from qkart.accounts import services as accounts
+from qkart.accounts import addresses as address_book
 from qkart.blueprints.account import bp
 from qkart.blueprints.account.forms import AddressForm
 from qkart.blueprints.common import page_number
@@ -30,7 +30,7 @@ def _address_book(form: AddressForm, status: int = 200) -> Response:
         "account/addresses.html",
         status=status,
         form=form,
-        addresses=accounts.list_addresses(current_user.id),
+        addresses=address_book.list_addresses(current_user.id),
     )
 
 
@@ -40,7 +40,7 @@ def addresses() -> Response:
     form = AddressForm()
     if not form.validate_on_submit():
         return _address_book(form, 422 if form.is_submitted() else 200)
-    accounts.add_address(current_user.id, form.fields_dict(), make_default=form.is_default.data)
+    address_book.add_address(current_user.id, form.fields_dict(), make_default=form.is_default.data)
     db.session.commit()
     flash("Address saved.", "success")
     return redirect_303(url_for(".addresses"))
@@ -49,14 +49,14 @@ def addresses() -> Response:
 @bp.route("/account/addresses/<int:address_id>/edit", methods=["GET", "POST"])
 @login_required
 def edit_address(address_id: int) -> Response:
-    address = accounts.get_address(current_user.id, address_id)
+    address = address_book.get_address(current_user.id, address_id)
     form = AddressForm(obj=address)
     if not form.validate_on_submit():
         status = 422 if form.is_submitted() else 200
         return render("account/address_edit.html", status=status, form=form, address=address)
-    accounts.update_address(current_user.id, address_id, form.fields_dict())
+    address_book.update_address(current_user.id, address_id, form.fields_dict())
     if form.is_default.data:
-        accounts.set_default_address(current_user.id, address_id)
+        address_book.set_default_address(current_user.id, address_id)
     db.session.commit()
     flash("Address updated.", "success")
     return redirect_303(url_for(".addresses"))
@@ -65,7 +65,7 @@ def edit_address(address_id: int) -> Response:
 @bp.post("/account/addresses/<int:address_id>/default")
 @login_required
 def default_address(address_id: int) -> Response:
-    accounts.set_default_address(current_user.id, address_id)
+    address_book.set_default_address(current_user.id, address_id)
     db.session.commit()
     flash("Default shipping address changed.", "success")
     return redirect_303(url_for(".addresses"))
@@ -74,7 +74,7 @@ def default_address(address_id: int) -> Response:
 @bp.post("/account/addresses/<int:address_id>/delete")
 @login_required
 def delete_address(address_id: int) -> Response:
-    accounts.delete_address(current_user.id, address_id)
+    address_book.delete_address(current_user.id, address_id)
     db.session.commit()
     flash("Address removed.", "success")
     return redirect_303(url_for(".addresses"))

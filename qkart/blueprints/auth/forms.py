@@ -63,3 +63,35 @@ class LoginForm(FlaskForm):
     )
     remember = BooleanField("Keep me signed in for 30 days")
     next = HiddenField()
+
+
+class ForgotPasswordForm(FlaskForm):
+    email = EmailField(
+        "E-mail",
+        validators=[DataRequired("Enter your e-mail address."), Length(max=254), valid_email],
+    )
+
+
+class ResetPasswordForm(FlaskForm):
+    password = PasswordField(
+        "New password",
+        description="At least 8 characters, with a letter and a digit.",
+        validators=[DataRequired("Choose a password."), strong_password],
+    )
+    confirm_password = PasswordField(
+        "Confirm new password",
+        validators=[
+            DataRequired("Type the password again."),
+            EqualTo("password", message="The two passwords do not match."),
+        ],
+    )
+
+
+class SecondFactorForm(FlaskForm):
+    code = StringField(
+        "Code from your authenticator app, or a recovery code",
+        validators=[
+            DataRequired("Enter the 6-digit code from your app."),
+            Length(max=20, message="That code is too long."),
+        ],
+    )

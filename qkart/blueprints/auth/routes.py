@@ -1,24 +1,52 @@
-"""Register, log in, log out."""
+"""Register, log in (with the second factor when on), log out, verify, reset."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from flask import Response, current_app, flash, request, session, url_for
-from flask_login import current_user, login_user, logout_user
+from flask_login import current_user, login_required, login_user, logout_user
 
 from qkart.accounts import services as accounts
+from qkart.accounts import twofactor
 from qkart.accounts.errors import InvalidCredentialsError
 from qkart.accounts.models import User
+from qkart.accounts.tokens import ExpiredTokenError, InvalidTokenError
 from qkart.blueprints.auth import bp
-from qkart.blueprints.auth.forms import LoginForm, RegisterForm
+from qkart.blueprints.auth.forms import (
+    ForgotPasswordForm,
+    LoginForm,
+    RegisterForm,
+    ResetPasswordForm,
+    SecondFactorForm,
+)
 from qkart.blueprints.common import CART_TOKEN_KEY, safe_next
 from qkart.cart.services import merge_carts
+from qkart.core.db import utcnow
 from qkart.core.errors import DomainError
 from qkart.core.htmx import redirect_303, render
-from qkart.extensions import db, login_manager
+from qkart.extensions import db, limiter, login_manager
 
 login_manager.login_view = "auth.login"
 login_manager.login_message = "Please log in to continue."
 login_manager.login_message_category = "info"
+
+PENDING_2FA = "pending_2fa"
+PENDING_2FA_LIFETIME = timedelta(minutes=5)
+# Only failed attempts count towards the limits (a 422 answer); success costs nothing.
+FAILED_ATTEMPTS = "5 per 15 minutes"
+
+
+def _failed(response: Response) -> bool:
+    return response.status_code == 422
+
+
+def _account_key() -> str:
+    return "account:" + accounts.normalise_email(request.form.get("email", ""))[:254]
+
+
+def _pending_key() -> str:
+    return f"2fa:{session.get(PENDING_2FA, {}).get('uid', request.remote_addr)}"
 
 
 @login_manager.user_loader
@@ -32,7 +60,6 @@ def start_session(user: User, *, remember: bool = False) -> None:
     merge_carts(visitor_cart, user.id)
     session.clear()
     login_user(user, remember=remember)
-    session.permanent = remember
 
 
 @bp.route("/register", methods=["GET", "POST"])
@@ -44,18 +71,26 @@ def register() -> Response:
         return render("auth/register.html", form=form, status=422 if form.is_submitted() else 200)
     try:
         user = accounts.register_user(form.name.data, form.email.data, form.password.data)
-        accounts.grant_welcome_credit(user)
     except DomainError as error:
         db.session.rollback()
         getattr(form, error.field or "email").errors.append(str(error))
         return render("auth/register.html", form=form, status=422)
+    accounts.send_verification(user)
     start_session(user)
     db.session.commit()
-    flash(f"Welcome to {current_app.config['QKART_SHOP_NAME']}, {user.first_name}!", "success")
+    flash(
+        f"Welcome to {current_app.config['QKART_SHOP_NAME']}, {user.first_name}! We sent a link "
+        f"to {user.email}: confirm your address to receive your welcome credit.",
+        "success",
+    )
     return redirect_303(safe_next(request.args.get("next"), url_for("shop.index")))
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(FAILED_ATTEMPTS, methods=["POST"], deduct_when=_failed, scope="login-ip")
+@limiter.limit(
+    FAILED_ATTEMPTS, methods=["POST"], deduct_when=_failed, key_func=_account_key, scope="login"
+)
 def login() -> Response:
     form = LoginForm()
     if request.method == "GET":
@@ -70,10 +105,62 @@ def login() -> Response:
         db.session.rollback()
         form.form_errors.append(str(error))
         return render("auth/login.html", form=form, status=422)
+    target = safe_next(form.next.data, url_for("shop.index"))
+    if user.has_2fa:
+        db.session.commit()  # a rehashed password is kept either way
+        session[PENDING_2FA] = {
+            "uid": user.id,
+            "remember": bool(form.remember.data),
+            "next": target,
+            "at": utcnow().timestamp(),
+        }
+        return redirect_303(url_for(".second_factor"))
     start_session(user, remember=bool(form.remember.data))
     db.session.commit()
     flash(f"Welcome back, {user.first_name}.", "success")
-    return redirect_303(safe_next(form.next.data, url_for("shop.index")))
+    return redirect_303(target)
+
+
+def _pending_user() -> tuple[User, dict] | None:
+    pending = session.get(PENDING_2FA)
+    if not isinstance(pending, dict):
+        return None
+    age = utcnow().timestamp() - float(pending.get("at", 0))
+    user = db.session.get(User, pending.get("uid")) if isinstance(pending.get("uid"), int) else None
+    if age > PENDING_2FA_LIFETIME.total_seconds() or user is None or not user.has_2fa:
+        session.pop(PENDING_2FA, None)
+        return None
+    return user, pending
+
+
+@bp.route("/login/two-factor", methods=["GET", "POST"])
+@limiter.limit(
+    FAILED_ATTEMPTS, methods=["POST"], deduct_when=_failed, key_func=_pending_key, scope="2fa"
+)
+def second_factor() -> Response:
+    """The second step of a login for accounts with two-factor authentication on."""
+    found = _pending_user()
+    if found is None:
+        flash("Please log in again.", "info")
+        return redirect_303(url_for(".login"))
+    user, pending = found
+    form = SecondFactorForm()
+    if not form.validate_on_submit():
+        status = 422 if form.is_submitted() else 200
+        return render("auth/second_factor.html", form=form, status=status)
+    if not twofactor.check_second_factor(user, form.code.data):
+        db.session.rollback()
+        form.code.errors.append("That code is not right. Check your app and try again.")
+        return render("auth/second_factor.html", form=form, status=422)
+    start_session(user, remember=bool(pending.get("remember")))
+    db.session.commit()
+    flash(f"Welcome back, {user.first_name}.", "success")
+    left = twofactor.recovery_codes_left(user)
+    if left <= 3:
+        flash(
+            f"You have {left} recovery codes left. Turn 2FA off and on to get new ones.", "warning"
+        )
+    return redirect_303(safe_next(pending.get("next"), url_for("shop.index")))
 
 
 @bp.post("/logout")
@@ -82,3 +169,74 @@ def logout() -> Response:
     session.clear()
     flash("You have been logged out.", "info")
     return redirect_303(url_for("shop.index"))
+
+
+def _link_problem(error: InvalidTokenError, *, resend: str) -> Response:
+    return render(
+        "auth/link_problem.html",
+        status=error.status_code,
+        message=str(error),
+        expired=isinstance(error, ExpiredTokenError),
+        resend=resend,
+    )
+
+
+@bp.get("/verify-email/<token>")
+def verify_email(token: str) -> Response:
+    try:
+        user, newly = accounts.verify_email(token)
+    except InvalidTokenError as error:
+        db.session.rollback()
+        return _link_problem(error, resend="verify")
+    db.session.commit()
+    return render("auth/verified.html", user=user, newly=newly)
+
+
+@bp.post("/verify-email/resend")
+@login_required
+@limiter.limit("3 per hour", key_func=lambda: f"resend:{current_user.id}")
+def resend_verification() -> Response:
+    if current_user.is_verified:
+        flash("Your e-mail address is already confirmed.", "info")
+    else:
+        accounts.send_verification(current_user)
+        db.session.commit()
+        flash(f"We sent a new confirmation link to {current_user.email}.", "success")
+    return redirect_303(url_for("account.overview"))
+
+
+def _email_key() -> str:
+    return "forgot:" + accounts.normalise_email(request.form.get("email", ""))[:254]
+
+
+@bp.route("/forgot-password", methods=["GET", "POST"])
+@limiter.limit("3 per hour", methods=["POST"], key_func=_email_key, scope="forgot")
+def forgot_password() -> Response:
+    """Always the same answer, whether or not the account exists (no account discovery)."""
+    form = ForgotPasswordForm()
+    if not form.validate_on_submit():
+        status = 422 if form.is_submitted() else 200
+        return render("auth/forgot_password.html", form=form, status=status)
+    accounts.request_password_reset(form.email.data)
+    db.session.commit()
+    return render("auth/forgot_password_sent.html", email=form.email.data)
+
+
+@bp.route("/reset-password/<token>", methods=["GET", "POST"])
+def reset_password(token: str) -> Response:
+    form = ResetPasswordForm()
+    try:
+        accounts.read_token(accounts.tokens.RESET_PASSWORD, token)
+    except InvalidTokenError as error:
+        return _link_problem(error, resend="reset")
+    if not form.validate_on_submit():
+        status = 422 if form.is_submitted() else 200
+        return render("auth/reset_password.html", form=form, token=token, status=status)
+    accounts.reset_password(token, form.password.data)
+    db.session.commit()
+    logout_user()
+    session.clear()
+    flash(
+        "Your password is changed and you are logged out everywhere. Log in with it now.", "success"
+    )
+    return redirect_303(url_for(".login"))

@@ -6,7 +6,7 @@ from flask import Response, flash, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy.exc import IntegrityError
 
-from qkart.accounts import services as accounts
+from qkart.accounts import addresses as address_book
 from qkart.blueprints.account.forms import AddressForm
 from qkart.blueprints.checkout import bp
 from qkart.blueprints.checkout.forms import PlaceOrderForm
@@ -29,7 +29,7 @@ def _page(
     error: str | None = None,
     show_new_address: bool = False,
 ) -> Response:
-    addresses = accounts.list_addresses(current_user.id)
+    addresses = address_book.list_addresses(current_user.id)
     if form.address_id.data is None and addresses and not form.is_submitted():
         form.address_id.data = addresses[0].id  # the default address sorts first
     if not form.checkout_key.data:
@@ -96,7 +96,7 @@ def add_address() -> Response:
     form.checkout_key.data = request.form.get("checkout_key", "")[:64]
     if not address_form.validate():
         return _page(form, address_form, status=422, show_new_address=True)
-    address = accounts.add_address(
+    address = address_book.add_address(
         current_user.id, address_form.fields_dict(), make_default=address_form.is_default.data
     )
     db.session.commit()

@@ -8,7 +8,7 @@ from typing import Any
 from flask import current_app, g, has_request_context
 from sqlalchemy.exc import SQLAlchemyError
 
-from qkart.accounts.services import shop_countries
+from qkart.accounts.addresses import shop_countries
 from qkart.blueprints.common import cart_owner
 from qkart.blueprints.shop import bp
 from qkart.cart.services import item_count
