@@ -328,3 +328,51 @@ def count_queries(app: Flask) -> Iterator[list[str]]:
         yield statements
     finally:
         event.remove(engine, "before_cursor_execute", before)
+
+
+# -- e-mail ---------------------------------------------------------------------------
+
+
+class Outbox:
+    """The messages the app wrote to its outbox folder (no MAIL_SERVER in tests)."""
+
+    def __init__(self, folder: str) -> None:
+        self.folder = folder
+
+    def clear(self) -> None:
+        if os.path.isdir(self.folder):
+            for name in os.listdir(self.folder):
+                os.remove(os.path.join(self.folder, name))
+
+    def messages(self, to: str | None = None) -> list[Any]:
+        import email
+        from email import policy
+
+        if not os.path.isdir(self.folder):
+            return []
+        found = []
+        for name in sorted(os.listdir(self.folder)):
+            with open(os.path.join(self.folder, name), "rb") as handle:
+                message = email.message_from_binary_file(handle, policy=policy.default)
+            if to is None or message["To"] == to:
+                found.append(message)
+        return found
+
+    def link(self, to: str, path_prefix: str) -> str:
+        """The path of the newest link to ``path_prefix`` sent to ``to``."""
+        return find_link(self.messages(to)[-1], path_prefix)
+
+
+def find_link(message: Any, path_prefix: str) -> str:
+    text = message.get_body(preferencelist=("plain",)).get_content()
+    match = re.search(r"https?://[^/\s]+(" + re.escape(path_prefix) + r"[^\s]*)", text)
+    assert match, f"no {path_prefix} link in: {text}"
+    return match.group(1)
+
+
+@pytest.fixture
+def outbox(app: Flask) -> Iterator[Outbox]:
+    box = Outbox(app.config["QKART_OUTBOX"])
+    box.clear()
+    yield box
+    box.clear()
