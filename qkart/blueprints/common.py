@@ -8,7 +8,7 @@ from typing import ParamSpec, TypeVar
 from urllib.parse import urlsplit
 
 from flask import abort, request, session
-from flask_login import current_user
+from flask_login import current_user, logout_user
 
 from qkart.cart.services import CartOwner, new_token
 from qkart.extensions import login_manager
@@ -31,6 +31,13 @@ def cart_owner(*, create: bool = False) -> CartOwner:
     if not token and create:
         token = session[CART_TOKEN_KEY] = new_token()
     return CartOwner(token=token)
+
+
+def end_session() -> None:
+    """Log out: forget everything in the session, then let Flask-Login drop the
+    remember-me cookie (clearing the session afterwards would cancel that)."""
+    session.clear()
+    logout_user()
 
 
 def page_number(raw: str | None) -> int:

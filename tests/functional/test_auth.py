@@ -1,5 +1,8 @@
 """Register, log in, log out over HTTP."""
 
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+
 import pytest
 from sqlalchemy import func, select
 
@@ -109,11 +112,22 @@ def test_header_shows_name_and_wallet_when_logged_in(client, factory):
     assert "Linus" in page and "$1,234.56" in page
 
 
-def test_remember_me_sets_a_lasting_cookie(client, factory):
+def test_remember_me_keeps_a_shopper_for_30_days_and_logout_ends_it(app, client, factory):
     user = factory.user()
     response = login(client, user, remember="y")
-    cookies = response.headers.getlist("Set-Cookie")
-    assert any(c.startswith("remember_token=") and "Expires=" in c for c in cookies)
+    cookie = next(
+        c for c in response.headers.getlist("Set-Cookie") if c.startswith("remember_token=")
+    )
+    expires = parsedate_to_datetime(cookie.split("Expires=")[1].split(";")[0])
+    assert 29 <= (expires - datetime.now(UTC)).days <= 30
+    assert "HttpOnly" in cookie
+    # A browser restart drops the session cookie; the remember cookie logs the shopper back in.
+    token = cookie.split(";")[0].split("=", 1)[1]
+    restarted = app.test_client()
+    restarted.set_cookie("remember_token", token)
+    assert restarted.get("/account").status_code == 200
+    restarted.post("/logout")
+    assert restarted.get("/account").status_code == 302
 
 
 def test_without_remember_me_the_session_ends_with_the_browser(client, factory):

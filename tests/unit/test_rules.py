@@ -86,3 +86,15 @@ def test_bad_money_setting_stops_the_boot(tmp_path, monkeypatch):
     monkeypatch.setenv("QKART_WELCOME_CREDIT", "lots")
     with pytest.raises(ConfigError):
         load_config(str(tmp_path))
+
+
+def test_production_cookies_are_secure(tmp_path, monkeypatch):
+    monkeypatch.setenv("QKART_ENV", "production")
+    monkeypatch.setenv("SECRET_KEY", "x" * 40)
+    monkeypatch.setenv("DATABASE_URL", "postgres://u@h/db")
+    monkeypatch.setenv("REDIS_URL", "redis://127.0.0.1:6379/0")
+    config = load_config(str(tmp_path))
+    assert config["SESSION_COOKIE_SECURE"] and config["REMEMBER_COOKIE_SECURE"]
+    assert config["SESSION_COOKIE_HTTPONLY"] and config["SESSION_COOKIE_SAMESITE"] == "Lax"
+    assert config["RATELIMIT_STORAGE_URI"] == "redis://127.0.0.1:6379/0"
+    assert config["REMEMBER_COOKIE_DURATION"].days == 30

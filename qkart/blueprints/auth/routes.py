@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from flask import Response, current_app, flash, request, session, url_for
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, login_required, login_user
 
 from qkart.accounts import services as accounts
 from qkart.accounts import twofactor
@@ -20,7 +20,7 @@ from qkart.blueprints.auth.forms import (
     ResetPasswordForm,
     SecondFactorForm,
 )
-from qkart.blueprints.common import CART_TOKEN_KEY, safe_next
+from qkart.blueprints.common import CART_TOKEN_KEY, end_session, safe_next
 from qkart.cart.services import merge_carts
 from qkart.core.db import utcnow
 from qkart.core.errors import DomainError
@@ -165,8 +165,7 @@ def second_factor() -> Response:
 
 @bp.post("/logout")
 def logout() -> Response:
-    logout_user()
-    session.clear()
+    end_session()
     flash("You have been logged out.", "info")
     return redirect_303(url_for("shop.index"))
 
@@ -234,8 +233,7 @@ def reset_password(token: str) -> Response:
         return render("auth/reset_password.html", form=form, token=token, status=status)
     accounts.reset_password(token, form.password.data)
     db.session.commit()
-    logout_user()
-    session.clear()
+    end_session()
     flash(
         "Your password is changed and you are logged out everywhere. Log in with it now.", "success"
     )

@@ -6,12 +6,12 @@ import json
 from typing import Any
 
 from flask import Response, flash, request, session, url_for
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, login_required, login_user
 
 from qkart.accounts import privacy, twofactor
 from qkart.accounts import services as accounts
 from qkart.accounts.tokens import InvalidTokenError
-from qkart.blueprints.common import page_number
+from qkart.blueprints.common import end_session, page_number
 from qkart.blueprints.security import bp
 from qkart.blueprints.security.forms import (
     CodeForm,
@@ -245,7 +245,6 @@ def delete_account() -> Response:
         _attach(form, error)
         return _settings(error.status_code, delete_form=form)
     db.session.commit()
-    logout_user()
-    session.clear()
+    end_session()
     flash("Your account is deleted. Thank you for shopping with us.", "info")
     return redirect_303(url_for("shop.index"))
