@@ -22,8 +22,9 @@ def strong_password(form: FlaskForm, field: PasswordField) -> None:
         raise ValidationError(problem)
 
 
-class RegisterForm(FlaskForm):
-    name = StringField(
+def name_field() -> StringField:
+    """The shopper's name, as registration and the settings page ask for it."""
+    return StringField(
         "Your name",
         validators=[
             DataRequired("Tell us your name."),
@@ -31,26 +32,40 @@ class RegisterForm(FlaskForm):
         ],
         filters=[lambda v: v.strip() if v else v],
     )
-    email = EmailField(
-        "E-mail",
+
+
+def new_email_field(label: str = "E-mail") -> EmailField:
+    return EmailField(
+        label,
         validators=[
             DataRequired("Enter your e-mail address."),
             Length(max=254, message="That e-mail address is too long."),
             valid_email,
         ],
     )
+
+
+def new_password_fields(label: str = "Password") -> tuple[PasswordField, PasswordField]:
+    """``password`` and ``confirm_password``: one rule for every form that sets a password."""
     password = PasswordField(
-        "Password",
+        label,
         description="At least 8 characters, with a letter and a digit.",
         validators=[DataRequired("Choose a password."), strong_password],
     )
-    confirm_password = PasswordField(
-        "Confirm password",
+    confirm = PasswordField(
+        f"Confirm {label.lower()}",
         validators=[
             DataRequired("Type the password again."),
             EqualTo("password", message="The two passwords do not match."),
         ],
     )
+    return password, confirm
+
+
+class RegisterForm(FlaskForm):
+    name = name_field()
+    email = new_email_field()
+    password, confirm_password = new_password_fields()
 
 
 class LoginForm(FlaskForm):
@@ -66,25 +81,11 @@ class LoginForm(FlaskForm):
 
 
 class ForgotPasswordForm(FlaskForm):
-    email = EmailField(
-        "E-mail",
-        validators=[DataRequired("Enter your e-mail address."), Length(max=254), valid_email],
-    )
+    email = new_email_field()
 
 
 class ResetPasswordForm(FlaskForm):
-    password = PasswordField(
-        "New password",
-        description="At least 8 characters, with a letter and a digit.",
-        validators=[DataRequired("Choose a password."), strong_password],
-    )
-    confirm_password = PasswordField(
-        "Confirm new password",
-        validators=[
-            DataRequired("Type the password again."),
-            EqualTo("password", message="The two passwords do not match."),
-        ],
-    )
+    password, confirm_password = new_password_fields("New password")
 
 
 class SecondFactorForm(FlaskForm):

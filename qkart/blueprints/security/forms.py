@@ -3,51 +3,26 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import EmailField, PasswordField, StringField
-from wtforms.validators import DataRequired, EqualTo, Length
+from wtforms import PasswordField, StringField
+from wtforms.validators import DataRequired, Length
 
-from qkart.blueprints.auth.forms import strong_password, valid_email
+from qkart.blueprints.auth.forms import name_field, new_email_field, new_password_fields
 
 CURRENT_PASSWORD = [DataRequired("Enter your current password."), Length(max=256)]
 
 
 class NameForm(FlaskForm):
-    name = StringField(
-        "Your name",
-        validators=[
-            DataRequired("Tell us your name."),
-            Length(max=100, message="Keep your name under 100 characters."),
-        ],
-        filters=[lambda v: v.strip() if v else v],
-    )
+    name = name_field()
 
 
 class EmailChangeForm(FlaskForm):
-    new_email = EmailField(
-        "New e-mail address",
-        validators=[
-            DataRequired("Enter the new e-mail address."),
-            Length(max=254, message="That e-mail address is too long."),
-            valid_email,
-        ],
-    )
+    new_email = new_email_field("New e-mail address")
     password = PasswordField("Current password", validators=CURRENT_PASSWORD)
 
 
 class PasswordChangeForm(FlaskForm):
     current_password = PasswordField("Current password", validators=CURRENT_PASSWORD)
-    password = PasswordField(
-        "New password",
-        description="At least 8 characters, with a letter and a digit.",
-        validators=[DataRequired("Choose a new password."), strong_password],
-    )
-    confirm_password = PasswordField(
-        "Confirm new password",
-        validators=[
-            DataRequired("Type the new password again."),
-            EqualTo("password", message="The two passwords do not match."),
-        ],
-    )
+    password, confirm_password = new_password_fields("New password")
 
 
 class CodeForm(FlaskForm):
