@@ -141,3 +141,17 @@ def test_one_visitors_cart_is_not_anothers(app, factory):
     first, second = app.test_client(), app.test_client()
     first.post("/cart/items", data={"product_id": product.id, "quantity": 3})
     assert "Your cart is empty" in second.get("/cart").get_data(as_text=True)
+
+
+def test_cart_page_query_count_does_not_grow_with_lines(app, client, factory):
+    from tests.conftest import count_queries
+
+    products = [factory.product(stock=10) for _ in range(8)]
+    client.post("/cart/items", data={"product_id": products[0].id})
+    with count_queries(app) as one_line:
+        client.get("/cart")
+    for product in products[1:]:
+        client.post("/cart/items", data={"product_id": product.id})
+    with count_queries(app) as eight_lines:
+        client.get("/cart")
+    assert len(one_line) == len(eight_lines) <= 5, eight_lines

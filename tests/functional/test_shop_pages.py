@@ -193,3 +193,9 @@ def test_robots_txt_keeps_private_pages_out_of_search_engines(client):
     text = response.get_data(as_text=True)
     assert "User-agent: *" in text and "Disallow: /checkout" in text
     assert "Disallow: /products" not in text
+
+
+def test_product_page_query_count(app, client, catalogue):
+    with count_queries(app) as statements:
+        client.get(f"/products/{catalogue['shoes'].slug}")
+    assert len(statements) <= 3, statements
