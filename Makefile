@@ -41,7 +41,7 @@ test: $(STAMP)
 	$(MAKE) --no-print-directory test-postgres
 	$(MAKE) --no-print-directory coverage
 
-test-sqlite: $(STAMP)
+test-sqlite: $(STAMP) tools/node_modules
 	@echo "== tests on SQLite =="
 	QKART_TEST_DB=sqlite $(BIN)/pytest -m "not postgres" --cov --cov-report= -p no:cacheprovider $(PYTEST_ARGS)
 

@@ -48,6 +48,18 @@ def test_add_with_htmx_swaps_the_button_and_the_badge(client, factory):
     assert "<html" not in page
     assert f'id="add-{product.id}"' in page and "Added to cart." in page
     assert 'id="cart-count" class="badge" hx-swap-oob="true">1<' in page
+    # Screen readers hear it from the page's live region, updated out of band.
+    assert '<div id="flash" hx-swap-oob="innerHTML">' in page and "Added Lamp to your cart." in page
+
+
+def test_add_from_the_product_page_with_htmx_keeps_the_quantity_field(client, factory):
+    product = factory.product("Lamp", stock=5)
+    response = client.post(
+        "/cart/items",
+        data={"product_id": product.id, "quantity": 2, "with_quantity": "1"},
+        headers=htmx(f"add-{product.id}"),
+    )
+    assert f'id="qty-{product.id}"' in response.get_data(as_text=True)
 
 
 def test_quantity_above_stock_is_refused_with_a_message(app, client, factory):

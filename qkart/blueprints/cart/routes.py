@@ -17,6 +17,7 @@ from qkart.extensions import db
 
 CART_BLOCKS = {"cart": "cart"}
 BADGE = ("_cart_badge.html",)
+BADGE_AND_NEWS = ("_cart_badge.html", "_flash_oob.html")
 
 
 def _form_error(form: AddToCartForm | QuantityForm) -> str:
@@ -60,7 +61,14 @@ def add_item() -> Response:
     db.session.commit()
     if (htmx_target() or "").startswith("add-"):
         product = catalog.get_active_product(form.product_id.data)
-        return render("shop/_add_to_cart.html", status=200, oob=BADGE, product=product, added=True)
+        return render(
+            "shop/_add_to_cart.html",
+            oob=BADGE_AND_NEWS,
+            flash_message=f"Added {name} to your cart.",
+            product=product,
+            added=True,
+            with_quantity=bool(request.form.get("with_quantity")),
+        )
     flash(f"Added {name} to your cart.", "success")
     return redirect_303(safe_next(form.next.data or referrer_path(), url_for(".view")))
 
@@ -81,6 +89,9 @@ def _add_failed(product_id: int, message: str, status: int = 422) -> Response:
         return render(
             "shop/_add_to_cart.html",
             status=status,
+            oob=("_flash_oob.html",),
+            flash_message=message,
+            flash_category="error",
             product=product,
             error=message,
             with_quantity=bool(request.form.get("with_quantity")),

@@ -1,0 +1,48 @@
+"""The catalogue's filters refresh the results in place, with JavaScript on."""
+
+from __future__ import annotations
+
+import re
+
+from playwright.sync_api import Page, expect
+
+from tests.browser.helpers import BOOK, WATCH, no_page_load
+
+
+def names(page: Page) -> list[str]:
+    return page.locator("#results .card-name").all_inner_texts()
+
+
+def test_filters_and_sort_update_results_in_place(page: Page) -> None:
+    page.goto("/products")
+    expect(page.locator("#results .card")).to_have_count(12)
+    with no_page_load(page):
+        page.get_by_label("Category").select_option(label="Books")
+        expect(page.locator("#results .card")).to_have_count(1)
+        expect(page.locator("#results .card-name")).to_have_text(BOOK)
+        expect(page).to_have_url(re.compile(r"[?&]category=books(&|$)"))
+
+        page.get_by_label("Category").select_option(label="All categories")
+        expect(page.locator("#results .card")).to_have_count(12)
+        page.get_by_label("Sort by").select_option("price_asc")
+        expect(page).to_have_url(re.compile(r"[?&]sort=price_asc(&|$)"))
+        expect(page.locator("#results .card-name").first).to_have_text(BOOK)
+
+        page.get_by_text("More filters").click()
+        page.get_by_label("Max price").fill("60")
+        page.get_by_label("Max price").press("Tab")
+        expect(page).to_have_url(re.compile(r"[?&]max_price=60(&|$)"))
+        expect(page.locator("#results .card")).to_have_count(3)
+        assert WATCH in names(page)
+
+        page.get_by_label("In stock only").check()
+        expect(page).to_have_url(re.compile(r"[?&]in_stock=y(&|$)"))
+        expect(page.locator("#results .card")).to_have_count(3)
+
+        page.locator("#q").fill("zzz-nothing")
+        expect(page.get_by_role("heading", name="No products found")).to_be_visible()
+
+    # Back restores the earlier results (htmx history), still without a full load.
+    page.go_back()
+    expect(page).not_to_have_url(re.compile("zzz-nothing"))
+    expect(page.locator("#results .card")).to_have_count(3)

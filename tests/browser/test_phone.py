@@ -1,0 +1,84 @@
+"""A phone-sized screen (360 x 740): nothing may make the page scroll sideways."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from playwright.sync_api import BrowserContext, Page, expect
+
+from tests.browser.conftest import Shopper
+from tests.browser.helpers import BOOK, BOOK_SLUG, WATCH, log_in
+
+PHONE = {"width": 360, "height": 740}
+
+# The widest elements that stick out on the right, to say what overflows.
+OVERFLOW = """() => {
+    const limit = window.innerWidth;
+    const wide = [];
+    for (const el of document.body.querySelectorAll('*')) {
+        const box = el.getBoundingClientRect();
+        if (box.width && box.right > limit + 0.5) {
+            const id = el.id ? '#' + el.id : '';
+            const cls = typeof el.className === 'string' && el.className
+                ? '.' + el.className.trim().split(/\\s+/).join('.') : '';
+            wide.push(`${el.tagName.toLowerCase()}${id}${cls} right=${Math.round(box.right)}`);
+        }
+    }
+    return {
+        scrollWidth: document.documentElement.scrollWidth,
+        innerWidth: window.innerWidth,
+        offenders: wide.slice(0, 12),
+    };
+}"""
+
+
+def assert_no_sideways_scroll(page: Page, label: str) -> None:
+    found = page.evaluate(OVERFLOW)
+    assert found["innerWidth"] == PHONE["width"], found
+    assert found["scrollWidth"] <= found["innerWidth"], (
+        f"{label} ({page.url}) is {found['scrollWidth']}px wide on a "
+        f"{found['innerWidth']}px screen; sticking out: {found['offenders']}"
+    )
+
+
+def test_catalogue_and_cart_fit_a_phone(
+    new_context: Callable[..., BrowserContext], make_shopper: Callable[..., Shopper]
+) -> None:
+    shopper = make_shopper("Pat Phone", cart={WATCH: 2, BOOK: 3})
+    page = new_context(viewport=PHONE).new_page()
+
+    page.goto("/")
+    expect(page.locator(".grid .card").first).to_be_visible()
+    assert_no_sideways_scroll(page, "home")
+
+    page.goto("/products")
+    expect(page.locator("#results .card")).to_have_count(12)
+    assert_no_sideways_scroll(page, "catalogue")
+
+    page.get_by_text("More filters").click()
+    expect(page.get_by_label("Min price")).to_be_visible()
+    assert_no_sideways_scroll(page, "catalogue with every filter open")
+
+    page.goto("/products?q=no-such-thing-anywhere")
+    expect(page.get_by_role("heading", name="No products found")).to_be_visible()
+    assert_no_sideways_scroll(page, "catalogue without results")
+
+    page.goto(f"/products/{BOOK_SLUG}")
+    expect(page.get_by_role("heading", level=1, name=BOOK)).to_be_visible()
+    assert_no_sideways_scroll(page, "product page")
+
+    page.goto("/login")
+    log_in(page, shopper.email, shopper.password)
+    expect(page.locator(".flash-success")).to_be_visible()
+
+    page.goto("/cart")
+    expect(page.locator(".cart-line")).to_have_count(2)
+    assert_no_sideways_scroll(page, "cart with items")
+
+    page.get_by_role("button", name=f"One more {WATCH}").click()
+    expect(page.locator("#cart-count")).to_contain_text("6")
+    assert_no_sideways_scroll(page, "cart after an update in place")
+
+    page.goto("/checkout")
+    expect(page.get_by_role("button", name="Place order")).to_be_visible()
+    assert_no_sideways_scroll(page, "checkout")
