@@ -82,7 +82,10 @@ def load_config(instance_path: str, overrides: Mapping[str, Any] | None = None) 
                 + ". Set them in your PaaS dashboard and restart."
             )
 
-    database_url = _env("DATABASE_URL", f"sqlite:///{instance / 'qkart.db'}")
+    database_url = _env("DATABASE_URL")
+    if database_url is None:
+        instance.mkdir(parents=True, exist_ok=True)  # the embedded default lives here
+        database_url = f"sqlite:///{instance / 'qkart.db'}"
     config: dict[str, Any] = {
         "QKART_ENV": env,
         "SECRET_KEY": _env("SECRET_KEY") or overrides.get("SECRET_KEY") or "",
@@ -111,6 +114,9 @@ def load_config(instance_path: str, overrides: Mapping[str, Any] | None = None) 
         # A Redis hiccup must not lock everyone out of logging in.
         "RATELIMIT_SWALLOW_ERRORS": True,
         "LOG_LEVEL": _env("LOG_LEVEL", "INFO"),
+        # Proxies (PaaS router, load balancer) in front of the app: their X-Forwarded-*
+        # headers are trusted, so rate limits see the shopper's address, not the router's.
+        "QKART_PROXY_HOPS": int(_env("QKART_PROXY_HOPS", "0") or 0),
         "WTF_CSRF_TIME_LIMIT": None,
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",

@@ -10,6 +10,7 @@ from typing import Any
 from flask import Flask, Response, abort, g, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
+from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter, Map
 
 from qkart.core.errors import NotFoundError
@@ -65,6 +66,9 @@ class DatabaseIdConverter(IntegerConverter):
 def init_web(app: Flask) -> None:
     _configure_logging(app)
     app.url_map.converters["int"] = DatabaseIdConverter
+    hops = app.config["QKART_PROXY_HOPS"]
+    if hops:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
 
     @app.before_request
     def assign_request_id() -> None:

@@ -98,3 +98,19 @@ def test_production_cookies_are_secure(tmp_path, monkeypatch):
     assert config["SESSION_COOKIE_HTTPONLY"] and config["SESSION_COOKIE_SAMESITE"] == "Lax"
     assert config["RATELIMIT_STORAGE_URI"] == "redis://127.0.0.1:6379/0"
     assert config["REMEMBER_COOKIE_DURATION"].days == 30
+
+
+def test_behind_a_proxy_the_shoppers_address_is_used(tmp_path, monkeypatch):
+    from qkart import create_app
+
+    monkeypatch.setenv("QKART_PROXY_HOPS", "1")
+    app = create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://", "SECRET_KEY": "k" * 32})
+
+    @app.get("/whoami")
+    def whoami():
+        from flask import request
+
+        return request.remote_addr or ""
+
+    response = app.test_client().get("/whoami", headers={"X-Forwarded-For": "203.0.113.9"})
+    assert response.get_data(as_text=True) == "203.0.113.9"
