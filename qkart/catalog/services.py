@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 
-from sqlalchemy import Select, case, or_, select, update
-from sqlalchemy.orm import contains_eager
+from sqlalchemy import ColumnElement, Select, case, false, func, or_, select, update
+from sqlalchemy.orm import InstrumentedAttribute, contains_eager
 
 from qkart.catalog.errors import CategoryNotFoundError, OutOfStockError, ProductNotFoundError
 from qkart.catalog.models import Category, Product
@@ -54,53 +54,85 @@ class ProductQuery:
         )
 
 
-def _filtered(query: ProductQuery) -> Select[tuple[Product]]:
-    stmt = (
+def _matches(column: InstrumentedAttribute[str], q: str) -> ColumnElement[bool]:
+    """Case-insensitive match of a search in a name.
+
+    Three characters or more match anywhere ("amp" finds "Lamp"); one or two match
+    the start of a word ("ip" finds "iPad"), which is what such short searches mean
+    and what a trigram index can answer quickly.
+    """
+    if not any(ch.isalnum() for ch in q):
+        return false()  # punctuation alone names nothing (and no index can answer it)
+    if len(q) >= 3:
+        return column.icontains(q, autoescape=True)
+    return or_(column.istartswith(q, autoescape=True), column.icontains(f" {q}", autoescape=True))
+
+
+def _conditions(query: ProductQuery) -> list[ColumnElement[bool]]:
+    """The WHERE clause of a listing, on ``products`` alone so counting needs no join.
+
+    Category matches go through ``category_id IN (ids)`` rather than a joined
+    ``categories.name``: PostgreSQL can then use the trigram index on product names.
+    A search costs one small extra query (the matching category ids).
+    """
+    conditions: list[ColumnElement[bool]] = [Product.is_active.is_(True)]
+    if query.q:
+        named = db.session.scalars(select(Category.id).where(_matches(Category.name, query.q)))
+        # A literal id list (not a sub-select) lets PostgreSQL OR two index scans.
+        in_category = Product.category_id.in_(named.all())
+        conditions.append(or_(_matches(Product.name, query.q), in_category))
+    if query.category:
+        chosen = select(Category.id).where(Category.slug == query.category)
+        conditions.append(Product.category_id.in_(chosen))
+    if query.min_price is not None:
+        conditions.append(Product.price >= query.min_price)
+    if query.max_price is not None:
+        conditions.append(Product.price <= query.max_price)
+    if query.rating:
+        conditions.append(Product.rating >= query.rating)
+    if query.in_stock:
+        conditions.append(Product.stock > 0)
+    return conditions
+
+
+def _with_category(*conditions: ColumnElement[bool]) -> Select[tuple[Product]]:
+    """Products with their category loaded in the same query (cards show its name)."""
+    return (
         select(Product)
         .join(Product.category)
         .options(contains_eager(Product.category))
-        .where(Product.is_active.is_(True))
+        .where(*conditions)
     )
-    if query.q:
-        stmt = stmt.where(
-            or_(
-                Product.name.icontains(query.q, autoescape=True),
-                Category.name.icontains(query.q, autoescape=True),
-            )
-        )
-    if query.category:
-        stmt = stmt.where(Category.slug == query.category)
-    if query.min_price is not None:
-        stmt = stmt.where(Product.price >= query.min_price)
-    if query.max_price is not None:
-        stmt = stmt.where(Product.price <= query.max_price)
-    if query.rating:
-        stmt = stmt.where(Product.rating >= query.rating)
-    if query.in_stock:
-        stmt = stmt.where(Product.stock > 0)
-    return stmt
+
+
+# Every order ends in a unique key, and runs one way (all descending, or all ascending
+# after the first key) so a b-tree index on (is_active, ...) can serve it.
+ORDERS = {
+    "price_asc": (Product.price.asc(), Product.id.asc()),
+    "price_desc": (Product.price.desc(), Product.id.desc()),
+    "rating": (Product.rating.desc(), Product.rating_count.desc(), Product.id.desc()),
+    "newest": (Product.created_at.desc(), Product.id.desc()),
+    "popular": (Product.sold_count.desc(), Product.id.desc()),
+}
+DEFAULT_ORDER = (Product.featured.desc(), Product.sold_count.desc(), Product.id.desc())
 
 
 def _ordered(stmt: Select[tuple[Product]], query: ProductQuery) -> Select[tuple[Product]]:
-    orders = {
-        "price_asc": (Product.price.asc(),),
-        "price_desc": (Product.price.desc(),),
-        "rating": (Product.rating.desc(), Product.rating_count.desc()),
-        "newest": (Product.created_at.desc(),),
-        "popular": (Product.sold_count.desc(),),
-    }
-    if query.sort in orders:
-        return stmt.order_by(*orders[query.sort], Product.id)
+    if query.sort in ORDERS:
+        return stmt.order_by(*ORDERS[query.sort])
     if query.q:
         # Products named like the search come before those only in a matching category.
-        name_hit = case((Product.name.icontains(query.q, autoescape=True), 0), else_=1)
-        return stmt.order_by(name_hit, Product.sold_count.desc(), Product.id)
-    return stmt.order_by(Product.featured.desc(), Product.sold_count.desc(), Product.id)
+        name_hit = case((_matches(Product.name, query.q), 0), else_=1)
+        return stmt.order_by(name_hit, Product.sold_count.desc(), Product.id.desc())
+    return stmt.order_by(*DEFAULT_ORDER)
 
 
 def search_products(query: ProductQuery) -> Page[Product]:
     """Products matching ``query``, one page of them; always two SQL queries."""
-    return paginate(_ordered(_filtered(query), query), query.page, query.per_page)
+    conditions = _conditions(query)
+    counted = select(func.count()).select_from(Product).where(*conditions)
+    stmt = _ordered(_with_category(*conditions), query)
+    return paginate(stmt, query.page, query.per_page, count=counted)
 
 
 def list_categories() -> Sequence[Category]:
@@ -116,20 +148,21 @@ def get_category(slug: str) -> Category:
 
 def featured_products(limit: int = 8) -> Sequence[Product]:
     """The home page's picks: featured first, then best sellers."""
-    stmt = _ordered(_filtered(ProductQuery()), ProductQuery()).limit(limit)
+    stmt = _with_category(Product.is_active.is_(True)).order_by(*DEFAULT_ORDER).limit(limit)
     return db.session.scalars(stmt).all()
 
 
 def get_product(slug: str) -> Product:
-    stmt = _filtered(ProductQuery()).where(Product.slug == slug)
-    product = db.session.scalar(stmt)
+    product = db.session.scalar(_with_category(Product.is_active.is_(True), Product.slug == slug))
     if product is None:
         raise ProductNotFoundError("We could not find that product. It may no longer be sold.")
     return product
 
 
 def get_active_product(product_id: int) -> Product:
-    product = db.session.scalar(_filtered(ProductQuery()).where(Product.id == product_id))
+    product = db.session.scalar(
+        _with_category(Product.is_active.is_(True), Product.id == product_id)
+    )
     if product is None:
         raise ProductNotFoundError("We could not find that product. It may no longer be sold.")
     return product

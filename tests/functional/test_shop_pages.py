@@ -199,3 +199,20 @@ def test_product_page_query_count(app, client, catalogue):
     with count_queries(app) as statements:
         client.get(f"/products/{catalogue['shoes'].slug}")
     assert len(statements) <= 3, statements
+
+
+def test_short_searches_match_the_start_of_a_word(client, factory):
+    factory.product("Apple iPad Pro")
+    factory.product("Desk Lamp")
+    page = client.get("/products?q=ip").get_data(as_text=True)
+    assert "Apple iPad Pro" in page and "Desk Lamp" not in page
+    assert "Apple iPad Pro" not in client.get("/products?q=ad").get_data(as_text=True)
+    page = client.get("/products?q=amp").get_data(as_text=True)  # three letters: anywhere
+    assert "Desk Lamp" in page and "Apple iPad Pro" not in page
+
+
+def test_punctuation_alone_finds_nothing_quickly(client, catalogue):
+    for q in ("%", "_", "%_", "()", "--"):
+        assert "No products found" in client.get("/products", query_string={"q": q}).get_data(
+            as_text=True
+        )
