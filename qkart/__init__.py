@@ -26,11 +26,14 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
 def register_extensions(app: Flask) -> None:
     from qkart import models  # noqa: F401  (every table known to SQLAlchemy and Alembic)
+    from qkart.core.db import enforce_sqlite_foreign_keys
     from qkart.core.filters import register_filters
     from qkart.core.web import init_web
     from qkart.extensions import compress, csrf, db, limiter, login_manager, migrate, queue
 
     db.init_app(app)
+    with app.app_context():  # binds no connection: only registers a listener
+        enforce_sqlite_foreign_keys(db.engine)
     migrate.init_app(app, db, directory=str(MIGRATIONS_DIR), render_as_batch=True)
     login_manager.init_app(app)
     csrf.init_app(app)

@@ -45,6 +45,18 @@ def _decimal(name: str, default: str) -> Decimal:
     return value
 
 
+def _intervals(raw: str | None) -> list[int]:
+    try:
+        values = [int(part) for part in (raw or "").split(",") if part.strip()]
+    except ValueError:
+        raise ConfigError(
+            f"QKART_JOB_RETRY_INTERVALS={raw!r}: use seconds separated by commas, like 10,60,300"
+        ) from None
+    if any(v < 0 for v in values):
+        raise ConfigError("QKART_JOB_RETRY_INTERVALS cannot be negative")
+    return values
+
+
 def normalise_database_url(url: str) -> str:
     """PaaS providers hand out ``postgres://`` URLs; SQLAlchemy needs the driver named."""
     for prefix in ("postgres://", "postgresql://"):
@@ -93,6 +105,7 @@ def load_config(instance_path: str, overrides: Mapping[str, Any] | None = None) 
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "REDIS_URL": _env("REDIS_URL"),
         "QKART_QUEUE": _env("QKART_QUEUE", "qkart"),
+        "QKART_JOB_RETRY_INTERVALS": _intervals(_env("QKART_JOB_RETRY_INTERVALS", "10,60,300")),
         "QKART_CURRENCY": _env("QKART_CURRENCY", "USD"),
         "QKART_LOCALE": _env("QKART_LOCALE", "en_US"),
         "QKART_SHOP_NAME": _env("QKART_SHOP_NAME", "QKart"),

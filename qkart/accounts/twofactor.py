@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import re
 import secrets
 
 import pyotp
@@ -84,7 +85,8 @@ def confirm_enrolment(user: User, code: str) -> list[str]:
     """Switch 2FA on after one good code; returns the recovery codes to show once."""
     if user.totp_secret is None or user.totp_enabled_at is not None:
         raise DomainError("Start the set-up again: open the two-factor page.")
-    if not _accept_totp(user, _digits(code)):
+    code = _digits(code)
+    if not _is_totp(code) or not _accept_totp(user, code):
         raise InvalidCodeError()
     user.totp_enabled_at = utcnow()
     codes = _new_recovery_codes()
@@ -96,11 +98,18 @@ def _digits(code: str) -> str:
     return "".join(code.split())
 
 
+def _is_totp(code: str) -> bool:
+    """Six ASCII digits (str.isdigit would also accept "١٢٣٤٥٦" or "²")."""
+    return re.fullmatch(r"[0-9]{6}", code) is not None
+
+
 def check_second_factor(user: User, code: str) -> bool:
     """True for a fresh TOTP code or an unused recovery code (which is then spent)."""
     code = _digits(code)
-    if code.isdigit() and len(code) == 6:
+    if _is_totp(code):
         return _accept_totp(user, code)
+    if not code.isascii():
+        return False
     remaining = json.loads(user.recovery_codes or "[]")
     digest = _hash(code)
     for stored in remaining:

@@ -9,9 +9,10 @@ from urllib.parse import urlsplit
 
 from flask import abort, request, session
 from flask_login import current_user, logout_user
+from sqlalchemy.exc import IntegrityError
 
 from qkart.cart.services import CartOwner, new_token
-from qkart.extensions import login_manager
+from qkart.extensions import db, login_manager
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -42,7 +43,7 @@ def end_session() -> None:
 
 def page_number(raw: str | None) -> int:
     """A page link is not typed by people: anything odd simply means page 1."""
-    if raw and raw.isdigit() and len(raw) <= 6:
+    if raw and raw.isascii() and raw.isdigit() and len(raw) <= 6:
         return max(int(raw), 1)
     return 1
 
@@ -83,3 +84,17 @@ def staff_required(view: Callable[P, R]) -> Callable[P, R]:
         return view(*args, **kwargs)
 
     return wrapped
+
+
+def commit_or_retry(action: Callable[[], R]) -> R:
+    """Run ``action`` and commit; if a concurrent twin request (a double click) won a
+    unique key first, roll back and run it once more, now seeing the twin's row."""
+    try:
+        result = action()
+        db.session.commit()
+        return result
+    except IntegrityError:
+        db.session.rollback()
+    result = action()
+    db.session.commit()
+    return result

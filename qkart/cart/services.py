@@ -92,7 +92,8 @@ def item_count(owner: CartOwner) -> int:
     stmt = (
         select(func.coalesce(func.sum(CartItem.quantity), 0))
         .join(Cart, Cart.id == CartItem.cart_id)
-        .where(owner.where())
+        .join(Product, Product.id == CartItem.product_id)
+        .where(owner.where(), Product.is_active.is_(True))
     )
     return int(db.session.scalar(stmt) or 0)
 
@@ -132,16 +133,17 @@ def add_item(owner: CartOwner, product_id: int, quantity: int = 1) -> CartItem:
 
 
 def set_quantity(owner: CartOwner, product_id: int, quantity: int) -> CartItem | None:
-    """Set a line's quantity; 0 removes it. Returns the line, or None when removed."""
+    """Set a line's quantity; 0 removes it. Returns the line, or None when removed.
+
+    Removing never looks at the product, so a line whose product was retired since
+    can always be taken out of the cart.
+    """
+    if quantity == 0:
+        remove_item(owner, product_id)
+        return None
     product = get_active_product(product_id)
     cart = get_or_create_cart(owner)
     line = _line(cart, product_id)
-    if quantity == 0:
-        if line is not None:
-            db.session.delete(line)
-            _touch(cart)
-            db.session.flush()
-        return None
     _check_quantity(product, quantity)
     if line is None:
         line = CartItem(cart=cart, product=product, quantity=quantity)
@@ -151,6 +153,15 @@ def set_quantity(owner: CartOwner, product_id: int, quantity: int) -> CartItem |
     _touch(cart)
     db.session.flush()
     return line
+
+
+def remove_item(owner: CartOwner, product_id: int) -> None:
+    cart = find_cart(owner)
+    line = _line(cart, product_id) if cart is not None else None
+    if line is not None:
+        db.session.delete(line)
+        _touch(cart)
+        db.session.flush()
 
 
 def _touch(cart: Cart) -> None:
@@ -184,13 +195,17 @@ def merge_carts(visitor_token: str | None, user_id: int) -> None:
 
 
 def summarize(cart: Cart | None) -> CartSummary:
-    """Lines and totals. Shipping is free from ``QKART_FREE_SHIPPING_OVER`` upwards."""
+    """Lines and totals. Shipping is free from ``QKART_FREE_SHIPPING_OVER`` upwards.
+
+    Lines of retired products are listed (so they can be removed) but not counted.
+    """
     items = list(cart.items) if cart is not None else []
-    subtotal = money(sum(line.product.price * line.quantity for line in items))
-    shipping = shipping_for(subtotal) if items else money(0)
+    buyable = [line for line in items if line.product.is_active]
+    subtotal = money(sum(line.product.price * line.quantity for line in buyable))
+    shipping = shipping_for(subtotal) if buyable else money(0)
     return CartSummary(
         items=items,
-        count=sum(line.quantity for line in items),
+        count=sum(line.quantity for line in buyable),
         subtotal=subtotal,
         shipping=shipping,
         total=subtotal + shipping,

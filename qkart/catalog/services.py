@@ -168,6 +168,11 @@ def get_active_product(product_id: int) -> Product:
     return product
 
 
+def product_exists(product_id: int) -> bool:
+    """Whether the id names a product at all, sold or retired (old carts may hold one)."""
+    return db.session.scalar(select(Product.id).where(Product.id == product_id)) is not None
+
+
 def reserve_stock(quantities: Mapping[int, int], names: Mapping[int, str]) -> None:
     """Take ``quantities`` (product id -> units) out of stock, all or nothing.
 

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from decimal import Decimal
 
-from wtforms import IntegerField, SelectChoice
+from wtforms import DecimalField, IntegerField, SelectChoice
 
 
 def choices(pairs: Iterable[tuple[str, str]]) -> list[SelectChoice]:
@@ -24,3 +25,13 @@ class WholeNumberField(IntegerField):
         except (TypeError, ValueError):
             self.data = None
             raise ValueError(self.gettext("Enter a whole number.")) from None
+
+
+class AmountField(DecimalField):
+    """A decimal amount; "NaN", "Infinity" and the like are refused, not computed with."""
+
+    def process_formdata(self, valuelist: list[str]) -> None:
+        super().process_formdata(valuelist)
+        if isinstance(self.data, Decimal) and not self.data.is_finite():
+            self.data = None
+            raise ValueError(self.gettext("Enter an amount like 25 or 19.99."))

@@ -23,6 +23,11 @@ CSP = (
     "form-action 'self'; frame-ancestors 'none'; base-uri 'self'; object-src 'none'"
 )
 
+FORM_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+FORM_TYPES = frozenset({"application/x-www-form-urlencoded", "multipart/form-data"})
+# Endpoints that read a raw body themselves (signed webhooks) are listed here.
+RAW_BODY_ENDPOINTS: set[str] = set()
+
 ERROR_TEXT = {
     400: (
         "Something in that request was not right",
@@ -38,6 +43,7 @@ ERROR_TEXT = {
     ),
     405: ("That action is not available here", "Go back and use the buttons on the page."),
     413: ("That upload is too large", "Try a smaller file."),
+    415: ("We could not read that request", "Use the forms on the page to send it."),
     429: ("Too many attempts", "Please wait a little and try again."),
     500: (
         "Something went wrong on our side",
@@ -75,6 +81,15 @@ def init_web(app: Flask) -> None:
         incoming = request.headers.get("X-Request-ID", "")
         g.request_id = incoming[:64] if incoming.isalnum() else secrets.token_hex(8)
         g.started = time.perf_counter()
+
+    @app.before_request
+    def refuse_non_form_bodies() -> None:
+        # Every action is an HTML form; a JSON or other body would reach the forms
+        # in shapes they were never meant to read (and dodge per-field checks).
+        sends_body = request.method in FORM_METHODS and bool(request.content_length)
+        raw_allowed = request.endpoint in RAW_BODY_ENDPOINTS
+        if sends_body and request.mimetype not in FORM_TYPES and not raw_allowed:
+            abort(415, "Send this as a form (application/x-www-form-urlencoded).")
 
     @app.before_request
     def refuse_control_characters() -> None:
@@ -149,7 +164,7 @@ def register_error_pages(app: Flask) -> None:
         if error.code is None or error.code < 400:
             return error.get_response()
         code = error.code if error.code in ERROR_TEXT else (500 if error.code >= 500 else 400)
-        html, _ = error_page(code, error.description if code == 400 else None)
+        html, _ = error_page(code, error.description if code in (400, 415) else None)
         response = Response(html, status=error.code)
         if error.code == 405 and error.valid_methods:
             response.headers["Allow"] = ", ".join(error.valid_methods)

@@ -20,7 +20,6 @@ from sqlalchemy.orm import Session
 log = logging.getLogger(__name__)
 
 PENDING_KEY = "qkart_pending_jobs"
-RETRY_INTERVALS = [10, 60, 300]
 
 
 class JobQueue:
@@ -45,7 +44,9 @@ class JobQueue:
         app = current_app._get_current_object()  # type: ignore[attr-defined]
         redis_url = app.config.get("REDIS_URL")
         if redis_url:
-            _rq_queue(app).enqueue(func, *args, retry=_retry())
+            _rq_queue(app).enqueue(
+                func, *args, retry=_retry(app.config["QKART_JOB_RETRY_INTERVALS"])
+            )
             return
         with app.app_context():
             try:
@@ -55,10 +56,11 @@ class JobQueue:
                 log.exception("inline job %s failed", getattr(func, "__name__", func))
 
 
-def _retry() -> Any:
+def _retry(intervals: list[int]) -> Any:
+    """RQ retries a failed job after each interval in turn (the worker's scheduler does it)."""
     from rq import Retry
 
-    return Retry(max=len(RETRY_INTERVALS), interval=RETRY_INTERVALS)
+    return Retry(max=len(intervals), interval=intervals) if intervals else None
 
 
 def _rq_queue(app: Flask) -> Any:

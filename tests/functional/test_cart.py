@@ -167,3 +167,36 @@ def test_cart_page_query_count_does_not_grow_with_lines(app, client, factory):
     with count_queries(app) as eight_lines:
         client.get("/cart")
     assert len(one_line) == len(eight_lines) <= 5, eight_lines
+
+
+def test_a_retired_product_in_the_cart_can_be_removed(app, client, factory, logged_in):
+    from qkart.catalog.models import Product
+
+    user = logged_in(wallet=100_000)
+    address = factory.address(user)
+    keep = factory.product("Keeper", price=2000, stock=5)
+    old = factory.product("Old Lamp", price=3000, stock=5)
+    factory.cart_item(user, keep, 1)
+    factory.cart_item(user, old, 1)
+    with app.app_context():
+        db.session.execute(
+            Product.__table__.update().where(Product.id == old.id).values(is_active=False)
+        )
+        db.session.commit()
+    page = client.get("/cart").get_data(as_text=True)
+    assert "No longer sold" in page and 'id="cart-subtotal">$20.00<' in page
+    assert 'id="cart-count" class="badge">1<' in page
+    refused = client.post(
+        "/checkout",
+        data={"address_id": address.id, "payment_method": "wallet", "checkout_key": "r"},
+    )
+    assert refused.status_code == 409 and "Old Lamp is no longer sold" in refused.get_data(
+        as_text=True
+    )
+    response = client.post(f"/cart/items/{old.id}", data={"quantity": 0}, headers=htmx("cart"))
+    assert response.status_code == 200 and "Old Lamp" not in response.get_data(as_text=True)
+    placed = client.post(
+        "/checkout",
+        data={"address_id": address.id, "payment_method": "wallet", "checkout_key": "r2"},
+    )
+    assert placed.status_code == 303

@@ -14,6 +14,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import time
 import uuid
 from email import policy
 from typing import Any
@@ -81,7 +82,11 @@ def worker_app(make_app, redis_conn, smtp) -> Any:
     _, port = smtp
     queue_name = f"qkart-test-{uuid.uuid4().hex[:8]}"
     app = make_app(
-        REDIS_URL=REDIS_URL, MAIL_SERVER="127.0.0.1", MAIL_PORT=port, QKART_QUEUE=queue_name
+        REDIS_URL=REDIS_URL,
+        MAIL_SERVER="127.0.0.1",
+        MAIL_PORT=port,
+        QKART_QUEUE=queue_name,
+        QKART_JOB_RETRY_INTERVALS=[1, 1, 1],
     )
 
     def run_worker(mail_port: int = port) -> subprocess.CompletedProcess[str]:
@@ -98,7 +103,8 @@ def worker_app(make_app, redis_conn, smtp) -> Any:
         }
         rq = shutil.which("rq", path=os.path.dirname(sys.executable)) or "rq"
         return subprocess.run(
-            [rq, "worker", "--burst", "--url", REDIS_URL, queue_name],
+            # As the Procfile runs it: the scheduler re-queues jobs waiting for a retry.
+            [rq, "worker", "--burst", "--with-scheduler", "--url", REDIS_URL, queue_name],
             env=env,
             capture_output=True,
             text=True,
@@ -166,3 +172,9 @@ def test_smtp_failure_is_retried_with_back_off(worker_app, smtp):
     assert job.retries_left == 2
     assert inbox.messages == []
     assert re.search(r"ConnectionRefusedError|Connection refused", result.stderr + result.stdout)
+    # SMTP is back: once the retry interval has passed, the next worker run delivers.
+    time.sleep(1.5)
+    assert run_worker().returncode == 0
+    job.refresh()
+    assert job.get_status() == "finished"
+    assert [m["Subject"] for m in inbox.to("otto@example.com")] == ["Confirm your e-mail address"]

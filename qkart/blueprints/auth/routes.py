@@ -20,7 +20,7 @@ from qkart.blueprints.auth.forms import (
     ResetPasswordForm,
     SecondFactorForm,
 )
-from qkart.blueprints.common import CART_TOKEN_KEY, end_session, safe_next
+from qkart.blueprints.common import CART_TOKEN_KEY, commit_or_retry, end_session, safe_next
 from qkart.cart.services import merge_carts
 from qkart.core.db import utcnow
 from qkart.core.errors import DomainError
@@ -62,6 +62,13 @@ def start_session(user: User, *, remember: bool = False) -> None:
     login_user(user, remember=remember)
 
 
+def _create_account(form: RegisterForm) -> User:
+    user = accounts.register_user(form.name.data, form.email.data, form.password.data)
+    accounts.send_verification(user)
+    start_session(user)
+    return user
+
+
 @bp.route("/register", methods=["GET", "POST"])
 def register() -> Response:
     if current_user.is_authenticated:
@@ -70,14 +77,11 @@ def register() -> Response:
     if not form.validate_on_submit():
         return render("auth/register.html", form=form, status=422 if form.is_submitted() else 200)
     try:
-        user = accounts.register_user(form.name.data, form.email.data, form.password.data)
+        user = commit_or_retry(lambda: _create_account(form))
     except DomainError as error:
         db.session.rollback()
         getattr(form, error.field or "email").errors.append(str(error))
         return render("auth/register.html", form=form, status=422)
-    accounts.send_verification(user)
-    start_session(user)
-    db.session.commit()
     flash(
         f"Welcome to {current_app.config['QKART_SHOP_NAME']}, {user.first_name}! We sent a link "
         f"to {user.email}: confirm your address to receive your welcome credit.",

@@ -7,7 +7,7 @@ from flask import Response, flash, request, url_for
 
 from qkart.blueprints.cart import bp
 from qkart.blueprints.cart.forms import AddToCartForm, QuantityForm
-from qkart.blueprints.common import cart_owner, referrer_path, safe_next
+from qkart.blueprints.common import cart_owner, commit_or_retry, referrer_path, safe_next
 from qkart.cart import services as carts
 from qkart.catalog import services as catalog
 from qkart.catalog.errors import ProductNotFoundError
@@ -42,15 +42,15 @@ def view() -> Response:
 @bp.post("/cart/items")
 def add_item() -> Response:
     form = AddToCartForm()
-    product_id = (
-        form.product_id.data if form.product_id.data and not form.product_id.errors else None
-    )
     if not form.validate():
-        if product_id is None:
+        if form.product_id.errors:  # missing, not a number, or beyond any real id
             return render("errors/error.html", status=422, **_bad_product())
-        return _add_failed(product_id, _form_error(form))
+        return _add_failed(form.product_id.data, _form_error(form))
+    owner = cart_owner(create=True)
     try:
-        line = carts.add_item(cart_owner(create=True), form.product_id.data, form.quantity.data)
+        line = commit_or_retry(
+            lambda: carts.add_item(owner, form.product_id.data, form.quantity.data)
+        )
     except ProductNotFoundError:
         db.session.rollback()
         raise
@@ -58,7 +58,6 @@ def add_item() -> Response:
         db.session.rollback()
         return _add_failed(form.product_id.data, str(error), error.status_code)
     name = line.product.name
-    db.session.commit()
     if (htmx_target() or "").startswith("add-"):
         product = catalog.get_active_product(form.product_id.data)
         return render(
@@ -102,18 +101,19 @@ def _add_failed(product_id: int, message: str, status: int = 422) -> Response:
 @bp.post("/cart/items/<int:product_id>")
 def set_quantity(product_id: int) -> Response:
     form = QuantityForm()
+    if not catalog.product_exists(product_id):
+        raise ProductNotFoundError("We could not find that product.")
     if not form.validate():
-        catalog.get_active_product(product_id)  # unknown product: 404 before anything else
         return _cart_page(422, {product_id: _form_error(form)})
+    owner = cart_owner(create=True)
     try:
-        line = carts.set_quantity(cart_owner(create=True), product_id, form.quantity.data)
+        line = commit_or_retry(lambda: carts.set_quantity(owner, product_id, form.quantity.data))
     except ProductNotFoundError:
         db.session.rollback()
         raise
     except DomainError as error:
         db.session.rollback()
         return _cart_page(error.status_code, {product_id: str(error)})
-    db.session.commit()
     if htmx_target() == "cart":
         return _cart_page()
     flash("Your cart was updated." if line else "Removed from your cart.", "success")

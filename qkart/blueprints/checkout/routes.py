@@ -52,7 +52,7 @@ def _page(
 def view() -> Response:
     form = PlaceOrderForm(formdata=None)
     selected = request.args.get("address_id", "")
-    if selected.isdigit() and len(selected) < 10:
+    if selected.isascii() and selected.isdigit() and len(selected) < 10:
         form.address_id.data = int(selected)
     return _page(form, AddressForm(formdata=None))
 

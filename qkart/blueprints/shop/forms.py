@@ -11,7 +11,7 @@ from wtforms.validators import Length, NumberRange, Optional
 
 from qkart.blueprints.common import page_number
 from qkart.catalog.services import MAX_QUERY_LENGTH, PAGE_SIZES, SORTS, ProductQuery
-from qkart.core.forms import choices
+from qkart.core.forms import AmountField, choices
 from qkart.core.money import Money
 
 
@@ -30,7 +30,7 @@ class CatalogueForm(FlaskForm):
     category = SelectField(
         "Category", choices=choices([("", "All categories")]), validate_choice=False
     )
-    min_price = DecimalField(
+    min_price = AmountField(
         "Min price",
         places=None,
         validators=[
@@ -38,7 +38,7 @@ class CatalogueForm(FlaskForm):
             NumberRange(min=0, max=10**7, message="Enter a price of 0 or more."),
         ],
     )
-    max_price = DecimalField(
+    max_price = AmountField(
         "Max price",
         places=None,
         validators=[

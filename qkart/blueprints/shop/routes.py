@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from flask import Response, request, url_for
 
 from qkart.blueprints.shop import bp
@@ -14,6 +16,9 @@ from qkart.core.htmx import render
 from qkart.core.shop import currency
 
 RESULTS = {"results": "results"}
+FILTER_NAMES = frozenset(
+    {"q", "category", "min_price", "max_price", "rating", "in_stock", "sort", "per_page"}
+)
 ROBOTS_DISALLOW = ("/cart", "/checkout", "/account", "/orders", "/admin", "/login", "/register")
 
 
@@ -55,11 +60,10 @@ def _catalogue(category: Category | None = None) -> Response:
 
 
 def _page_url(page: int) -> str:
-    """This listing's URL with every filter kept and another page number."""
-    args = {k: v for k, v in request.args.items() if k != "page"}
-    return url_for(
-        request.endpoint or "shop.products", **(request.view_args or {}), **args, page=page
-    )
+    """This listing's URL with its filters kept (only the known ones) and another page."""
+    args = [(k, v) for k, v in request.args.items(multi=True) if k in FILTER_NAMES]
+    base = url_for(request.endpoint or "shop.products", **(request.view_args or {}))
+    return f"{base}?{urlencode([*args, ('page', page)])}"
 
 
 @bp.get("/products")
