@@ -85,7 +85,8 @@ def load_config(instance_path: str, overrides: Mapping[str, Any] | None = None) 
     production = env == "production"
 
     if production:
-        missing = [n for n in ("SECRET_KEY", "DATABASE_URL", "REDIS_URL") if not _env(n)]
+        required = ("SECRET_KEY", "DATABASE_URL", "REDIS_URL", "QKART_BASE_URL")
+        missing = [n for n in required if not _env(n)]
         missing = [n for n in missing if n not in overrides]
         if missing:
             raise ConfigError(

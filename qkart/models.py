@@ -1,6 +1,6 @@
 """Import every model module so SQLAlchemy and Alembic see the whole schema."""
 
-from qkart.accounts.models import Address, User
+from qkart.accounts.models import Address, User, WelcomeGrant
 from qkart.cart.models import Cart, CartItem
 from qkart.catalog.models import Category, Product
 from qkart.orders.models import Order, OrderEvent, OrderLine
@@ -18,4 +18,5 @@ __all__ = [
     "Product",
     "User",
     "WalletEntry",
+    "WelcomeGrant",
 ]

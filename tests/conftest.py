@@ -138,6 +138,13 @@ def make_app(app: Flask) -> Iterator[Callable[..., Flask]]:
     for other in made:
         with other.app_context():
             _db.engine.dispose()
+    if made:
+        # The limiter is one object per process: put it back as the main app had it,
+        # with empty counters, so ids reused by the next test start with a clean slate.
+        from qkart.extensions import limiter
+
+        limiter.reset()
+        limiter.enabled = app.config["RATELIMIT_ENABLED"]
 
 
 @pytest.fixture

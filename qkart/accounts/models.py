@@ -8,7 +8,7 @@ from flask_login import UserMixin
 from sqlalchemy import BigInteger, Boolean, CheckConstraint, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from qkart.core.db import TimestampMixin, UTCDateTime
+from qkart.core.db import TimestampMixin, UTCDateTime, utcnow
 from qkart.core.money import Money
 from qkart.core.shop import money
 from qkart.extensions import db
@@ -99,3 +99,16 @@ class Address(TimestampMixin, db.Model):
     def as_dict(self) -> dict[str, str]:
         """The copy an order keeps, so later edits never change a placed order."""
         return {field: getattr(self, field) or "" for field in self.FIELDS}
+
+
+class WelcomeGrant(db.Model):
+    """An address that has had the welcome credit, kept only as a hash.
+
+    It outlives account deletion, so deleting and re-registering the same mailbox
+    cannot collect the welcome credit again.
+    """
+
+    __tablename__ = "welcome_grants"
+
+    email_digest: Mapped[str] = mapped_column(String(64), primary_key=True)
+    granted_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 
 from argon2 import PasswordHasher
@@ -11,7 +12,7 @@ from sqlalchemy import select, update
 
 from qkart.accounts import tokens
 from qkart.accounts.errors import EmailTakenError, InvalidCredentialsError, WeakPasswordError
-from qkart.accounts.models import ROLES, User
+from qkart.accounts.models import ROLES, User, WelcomeGrant
 from qkart.accounts.tokens import read_token
 from qkart.core.db import utcnow
 from qkart.core.shop import setting_money
@@ -82,13 +83,17 @@ def register_user(name: str, email: str, password: str, *, role: str = "customer
 
 
 def grant_welcome_credit(user: User) -> WalletEntry | None:
-    """Give the welcome store credit (``QKART_WELCOME_CREDIT``) once per account."""
+    """Give the welcome store credit (``QKART_WELCOME_CREDIT``) once per e-mail address.
+
+    Once per address, not per account: the hash of every address that had it is
+    kept, even after the account is deleted.
+    """
     amount = setting_money("QKART_WELCOME_CREDIT")
-    already = db.session.scalar(
-        select(WalletEntry.id).where(WalletEntry.user_id == user.id, WalletEntry.kind == "welcome")
-    )
-    if already is not None or amount.amount <= 0:
+    digest = hashlib.sha256(normalise_email(user.email).encode()).hexdigest()
+    if amount.amount <= 0 or db.session.get(WelcomeGrant, digest) is not None:
         return None
+    db.session.add(WelcomeGrant(email_digest=digest))
+    db.session.flush()
     return credit_wallet(user.id, amount, kind="welcome", description="Welcome to QKart")
 
 
@@ -185,10 +190,12 @@ def verify_email(token: str) -> tuple[User, bool]:
 
 
 def request_password_reset(email: str) -> None:
-    """Send a reset link if the account exists; say nothing either way (no discovery)."""
-    user = find_user_by_email(email)
-    if user is not None and user.is_active:
-        queue.after_commit(db.session(), send_password_reset, user.id)
+    """Queue a reset link for whichever account has this address, if any.
+
+    The lookup happens in the job, so the request does the same work (and takes
+    the same time) whether or not the account exists: nothing can be discovered.
+    """
+    queue.after_commit(db.session(), send_password_reset, normalise_email(email))
 
 
 def reset_password(token: str, password: str) -> User:

@@ -81,10 +81,16 @@ def _new_recovery_codes() -> list[str]:
     return codes
 
 
-def confirm_enrolment(user: User, code: str) -> list[str]:
-    """Switch 2FA on after one good code; returns the recovery codes to show once."""
+def confirm_enrolment(user: User, password: str, code: str) -> list[str]:
+    """Switch 2FA on after the password and one good code; returns the recovery codes.
+
+    The password is asked so that someone holding only a stolen session cannot lock
+    the owner out by turning 2FA on with their own phone.
+    """
     if user.totp_secret is None or user.totp_enabled_at is not None:
         raise DomainError("Start the set-up again: open the two-factor page.")
+    if not verify_password(user, password):
+        raise InvalidCredentialsError("That is not your current password.", field="password")
     code = _digits(code)
     if not _is_totp(code) or not _accept_totp(user, code):
         raise InvalidCodeError()

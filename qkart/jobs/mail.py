@@ -7,6 +7,7 @@ as it is at sending time (a reset link made before a password change is dead).
 from __future__ import annotations
 
 from flask import current_app
+from sqlalchemy import select
 
 from qkart.accounts import tokens
 from qkart.accounts.models import User
@@ -51,9 +52,10 @@ def send_verification_email(user_id: int) -> None:
 
 
 @with_app
-def send_password_reset(user_id: int) -> None:
-    user = _user(user_id)
-    if user is None:
+def send_password_reset(email: str) -> None:
+    """Send a reset link if an active account has this address; otherwise do nothing."""
+    user = db.session.scalar(select(User).where(User.email == email))
+    if user is None or not user.is_active:
         return
     token = tokens.make_token(tokens.RESET_PASSWORD, user)
     send_email(

@@ -306,15 +306,20 @@ def _enable_2fa(app, client, user):
     assert 'src="data:image/svg+xml' in page
     secret = _user(app, user.id).totp_secret
     assert secret in page
-    bad = client.post("/account/two-factor/confirm", data={"code": "000000"})
+    code = pyotp.TOTP(secret).now()
+    bad = client.post("/account/two-factor/confirm", data={"code": "000000", "password": PASSWORD})
     assert bad.status_code == 422
-    response = client.post("/account/two-factor/confirm", data={"code": pyotp.TOTP(secret).now()})
-    assert response.status_code == 303
-    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    no_password = client.post("/account/two-factor/confirm", data={"code": code, "password": "x1"})
+    assert no_password.status_code == 422
+    assert "That is not your current password." in no_password.get_data(as_text=True)
+    response = client.post("/account/two-factor/confirm", data={"code": code, "password": PASSWORD})
+    assert response.status_code == 200
+    assert response.headers["Cache-Control"] == "no-store"
+    page = response.get_data(as_text=True)
     codes = re.findall(r"<code>([a-z0-9]{5}-[a-z0-9]{5})</code>", page)
     assert len(codes) == 10
-    # Shown once only.
-    assert client.get("/account/two-factor/recovery-codes").status_code == 303
+    # Shown once only: the two-factor page does not show them again.
+    assert codes[0] not in client.get("/account/two-factor").get_data(as_text=True)
     return secret, codes
 
 
@@ -401,3 +406,57 @@ def test_successful_logins_do_not_count(make_app, factory):
 def test_roles(client, factory, role, status):
     login(client, factory.user(role=role))
     assert client.get("/admin/").status_code == status
+
+
+def test_password_checks_in_settings_are_throttled(make_app, factory):
+    user = factory.user()
+    client = make_app(RATELIMIT_ENABLED=True, RATELIMIT_STORAGE_URI="memory://").test_client()
+    login(client, user)
+    wrong = {
+        "current_password": "wrong-pass-1",
+        "password": NEW_PASSWORD,
+        "confirm_password": NEW_PASSWORD,
+    }
+    for _ in range(3):
+        assert client.post("/account/password", data=wrong).status_code == 422
+    for _ in range(2):  # the same budget, spent through another action
+        response = client.post(
+            "/account/delete", data={"password": "wrong-pass-1", "confirmation": "DELETE"}
+        )
+        assert response.status_code == 422
+    blocked = client.post(
+        "/account/email", data={"new_email": "x@example.com", "password": PASSWORD}
+    )
+    assert blocked.status_code == 429
+
+
+def test_changing_the_password_keeps_remember_me_on_this_device(app, factory):
+    user = factory.user()
+    client = app.test_client()
+    login(client, user, remember="y")
+    response = client.post(
+        "/account/password",
+        data={
+            "current_password": PASSWORD,
+            "password": NEW_PASSWORD,
+            "confirm_password": NEW_PASSWORD,
+        },
+    )
+    cookie = next(
+        c for c in response.headers.getlist("Set-Cookie") if c.startswith("remember_token=")
+    )
+    restarted = app.test_client()
+    restarted.set_cookie("remember_token", cookie.split(";")[0].split("=", 1)[1])
+    assert restarted.get("/account").status_code == 200
+
+
+def test_welcome_credit_once_per_address_even_after_deleting_the_account(app, client, outbox):
+    email = _register(client, "farmer@example.com")
+    client.get(outbox.link(email, "/verify-email/"))
+    client.post("/account/delete", data={"password": PASSWORD, "confirmation": "DELETE"})
+    outbox.clear()
+    _register(client, "Farmer@Example.com")
+    client.get(outbox.link("farmer@example.com", "/verify-email/"))
+    with app.app_context():
+        again = db.session.scalar(select(User).where(User.email == "farmer@example.com"))
+        assert again.is_verified and again.wallet_balance == 0

@@ -99,3 +99,17 @@ def test_static_files_are_cacheable(client):
     assert response.status_code == 200
     assert "max-age" in response.headers["Cache-Control"]
     response.close()
+
+
+def test_htmx_request_after_the_session_ended_redirects_the_whole_page(client):
+    response = client.post(
+        "/checkout/address",
+        data={"full_name": "x"},
+        headers={
+            "HX-Request": "true",
+            "HX-Target": "addresses",
+            "Referer": "http://localhost/checkout",
+        },
+    )
+    assert response.status_code == 401
+    assert response.headers["HX-Redirect"] == "/login?next=%2Fcheckout"

@@ -75,11 +75,12 @@ def test_defaults_give_a_working_shop(tmp_path, monkeypatch):
 
 def test_production_refuses_to_boot_without_its_services(tmp_path, monkeypatch):
     monkeypatch.setenv("QKART_ENV", "production")
-    for name in ("DATABASE_URL", "REDIS_URL", "SECRET_KEY"):
+    for name in ("DATABASE_URL", "REDIS_URL", "SECRET_KEY", "QKART_BASE_URL"):
         monkeypatch.delenv(name, raising=False)
     with pytest.raises(ConfigError) as error:
         load_config(str(tmp_path))
     assert "SECRET_KEY" in str(error.value) and "REDIS_URL" in str(error.value)
+    assert "QKART_BASE_URL" in str(error.value)  # e-mailed links must not point at localhost
 
 
 def test_bad_money_setting_stops_the_boot(tmp_path, monkeypatch):
@@ -93,6 +94,7 @@ def test_production_cookies_are_secure(tmp_path, monkeypatch):
     monkeypatch.setenv("SECRET_KEY", "x" * 40)
     monkeypatch.setenv("DATABASE_URL", "postgres://u@h/db")
     monkeypatch.setenv("REDIS_URL", "redis://127.0.0.1:6379/0")
+    monkeypatch.setenv("QKART_BASE_URL", "https://shop.example")
     config = load_config(str(tmp_path))
     assert config["SESSION_COOKIE_SECURE"] and config["REMEMBER_COOKIE_SECURE"]
     assert config["SESSION_COOKIE_HTTPONLY"] and config["SESSION_COOKIE_SAMESITE"] == "Lax"

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import Response, current_app, flash, request, session, url_for
-from flask_login import current_user, login_required, login_user
+from flask import Response, current_app, flash, redirect, request, session, url_for
+from flask_login import current_user, login_required, login_url, login_user
 
 from qkart.accounts import services as accounts
 from qkart.accounts import twofactor
@@ -20,11 +20,17 @@ from qkart.blueprints.auth.forms import (
     ResetPasswordForm,
     SecondFactorForm,
 )
-from qkart.blueprints.common import CART_TOKEN_KEY, commit_or_retry, end_session, safe_next
+from qkart.blueprints.common import (
+    CART_TOKEN_KEY,
+    commit_or_retry,
+    end_session,
+    referrer_path,
+    safe_next,
+)
 from qkart.cart.services import merge_carts
 from qkart.core.db import utcnow
 from qkart.core.errors import DomainError
-from qkart.core.htmx import redirect_303, render
+from qkart.core.htmx import is_htmx, redirect_303, render
 from qkart.extensions import db, limiter, login_manager
 
 login_manager.login_view = "auth.login"
@@ -52,6 +58,24 @@ def _pending_key() -> str:
 @login_manager.user_loader
 def load_user(session_id: str) -> User | None:
     return accounts.load_session_user(session_id)
+
+
+@login_manager.unauthorized_handler
+def ask_to_log_in() -> Response:
+    """Send a visitor to log in, and back here afterwards.
+
+    After a GET they come back to the page itself; after a POST (say a session that
+    ran out mid-form) to the page the form was on. htmx gets an ``HX-Redirect`` so
+    the login page replaces the whole page instead of landing inside a fragment.
+    """
+    back = request.full_path.rstrip("?") if request.method == "GET" else referrer_path()
+    target = login_url("auth.login", next_url=back) if back else url_for("auth.login")
+    if is_htmx():
+        response = Response("", status=401)
+        response.headers["HX-Redirect"] = target
+        return response
+    flash(login_manager.login_message, "info")
+    return redirect(target)
 
 
 def start_session(user: User, *, remember: bool = False) -> None:

@@ -25,7 +25,8 @@ class PasswordChangeForm(FlaskForm):
     password, confirm_password = new_password_fields("New password")
 
 
-class CodeForm(FlaskForm):
+class ConfirmTwoFactorForm(FlaskForm):
+    password = PasswordField("Current password", validators=CURRENT_PASSWORD)
     code = StringField(
         "6-digit code from your app",
         validators=[DataRequired("Enter the code your app shows."), Length(max=20)],

@@ -5,8 +5,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from flask import Response, flash, request, session, url_for
+from flask import Response, current_app, flash, request, url_for
 from flask_login import current_user, login_required, login_user
+from flask_login.config import COOKIE_NAME
 
 from qkart.accounts import privacy, twofactor
 from qkart.accounts import services as accounts
@@ -14,7 +15,7 @@ from qkart.accounts.tokens import InvalidTokenError
 from qkart.blueprints.common import end_session, page_number
 from qkart.blueprints.security import bp
 from qkart.blueprints.security.forms import (
-    CodeForm,
+    ConfirmTwoFactorForm,
     DeleteAccountForm,
     DisableTwoFactorForm,
     EmailChangeForm,
@@ -27,7 +28,15 @@ from qkart.core.htmx import redirect_303, render
 from qkart.extensions import db, limiter
 from qkart.payments.services import wallet_page
 
-RECOVERY_CODES_KEY = "new_recovery_codes"
+# Every action that checks the current password shares one failed-attempt budget,
+# so a hijacked session cannot guess the password through any of them.
+password_checks = limiter.shared_limit(
+    "5 per 15 minutes",
+    scope="password-check",
+    key_func=lambda: f"password-check:{current_user.id}",
+    methods=["POST"],
+    deduct_when=lambda response: response.status_code == 422,
+)
 
 
 def _settings(status: int = 200, **forms: Any) -> Response:
@@ -70,6 +79,7 @@ def change_name() -> Response:
 
 @bp.post("/email")
 @login_required
+@password_checks
 def change_email() -> Response:
     form = EmailChangeForm()
     if not form.validate():
@@ -110,6 +120,7 @@ def confirm_email(token: str) -> Response:
 
 @bp.route("/password", methods=["GET", "POST"])
 @login_required
+@password_checks
 def change_password() -> Response:
     form = PasswordChangeForm()
     if not form.validate_on_submit():
@@ -122,7 +133,8 @@ def change_password() -> Response:
         return render("security/password.html", form=form, status=error.status_code)
     db.session.commit()
     # The session version moved on: keep this browser signed in, every other one is out.
-    login_user(current_user._get_current_object(), remember=False)
+    remembered = current_app.config.get("REMEMBER_COOKIE_NAME", COOKIE_NAME) in request.cookies
+    login_user(current_user._get_current_object(), remember=remembered)
     flash("Your password is changed. Other devices have been logged out.", "success")
     return redirect_303(url_for(".settings"))
 
@@ -139,7 +151,7 @@ def _two_factor_page(form: Any = None, status: int = 200) -> Response:
         enrolling=enrolling,
         qr=twofactor.qr_code_data_uri(user) if enrolling else None,
         secret=user.totp_secret if enrolling else None,
-        confirm_form=form if enrolling and form else CodeForm(formdata=None),
+        confirm_form=form if enrolling and form else ConfirmTwoFactorForm(formdata=None),
         disable_form=form if user.has_2fa and form else DisableTwoFactorForm(formdata=None),
         codes_left=twofactor.recovery_codes_left(user) if user.has_2fa else 0,
     )
@@ -165,34 +177,30 @@ def start_two_factor() -> Response:
 
 @bp.post("/two-factor/confirm")
 @login_required
-@limiter.limit("10 per 15 minutes", key_func=lambda: f"2fa-setup:{current_user.id}")
+@password_checks
 def confirm_two_factor() -> Response:
-    form = CodeForm()
+    """Switch 2FA on (password and a first code) and show the recovery codes, once.
+
+    The codes are answered to this POST directly, marked no-store, rather than
+    carried to another page in the (readable) session cookie.
+    """
+    form = ConfirmTwoFactorForm()
     if not form.validate():
         return _two_factor_page(form, 422)
     try:
-        codes = twofactor.confirm_enrolment(current_user, form.code.data)
+        codes = twofactor.confirm_enrolment(current_user, form.password.data, form.code.data)
     except DomainError as error:
         _attach(form, error)
         return _two_factor_page(form, 422)
     db.session.commit()
-    session[RECOVERY_CODES_KEY] = codes
-    return redirect_303(url_for(".recovery_codes"))
-
-
-@bp.get("/two-factor/recovery-codes")
-@login_required
-def recovery_codes() -> Response:
-    """Shown once, right after set-up; a reload shows nothing new."""
-    codes = session.pop(RECOVERY_CODES_KEY, None)
-    if not codes:
-        return redirect_303(url_for(".two_factor"))
-    return render("security/recovery_codes.html", codes=codes)
+    response = render("security/recovery_codes.html", codes=codes)
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @bp.post("/two-factor/disable")
 @login_required
-@limiter.limit("5 per 15 minutes", key_func=lambda: f"2fa-off:{current_user.id}")
+@password_checks
 def disable_two_factor() -> Response:
     form = DisableTwoFactorForm()
     if not form.validate():
@@ -235,6 +243,7 @@ def export() -> Response:
 
 @bp.post("/delete")
 @login_required
+@password_checks
 def delete_account() -> Response:
     form = DeleteAccountForm()
     if not form.validate():
