@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from flask import current_app, g, has_request_context
@@ -62,7 +62,7 @@ def layout_context() -> dict[str, Any]:
 class _LazyCategories:
     """Queried only if the template iterates it, and then only once per request."""
 
-    def __iter__(self):  # type: ignore[no-untyped-def]
+    def __iter__(self) -> Iterator[Category]:
         try:
             return iter(categories_for_request())
         except SQLAlchemyError:
