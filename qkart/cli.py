@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 from flask import Flask
+from flask.cli import with_appcontext
 
 from qkart.accounts import addresses
 from qkart.accounts import services as accounts
@@ -55,6 +56,7 @@ def _demo_shopper() -> bool:
     show_default=True,
     help="Rows per INSERT when generating products.",
 )
+@with_appcontext
 def seed(count: int | None, batch: int) -> None:
     """Load the demo shop: the classic catalogue and a demo shopper (idempotent)."""
     if count:
@@ -83,6 +85,7 @@ def seed(count: int | None, batch: int) -> None:
     confirmation_prompt=True,
     help="Asked for when not given.",
 )
+@with_appcontext
 def create_admin(email: str, name: str, password: str) -> None:
     """Create a staff account with the admin role (or promote an existing account)."""
     try:
