@@ -26,6 +26,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
 def register_extensions(app: Flask) -> None:
     from qkart import models  # noqa: F401  (every table known to SQLAlchemy and Alembic)
+    from qkart.core.assets import init_assets
     from qkart.core.db import enforce_sqlite_foreign_keys
     from qkart.core.filters import register_filters
     from qkart.core.web import init_web
@@ -41,6 +42,7 @@ def register_extensions(app: Flask) -> None:
     queue.init_app(app)
     compress.init_app(app)
     register_filters(app)
+    init_assets(app)
     init_web(app)
 
 

@@ -143,7 +143,8 @@ def make_app(app: Flask) -> Iterator[Callable[..., Flask]]:
         # with empty counters, so ids reused by the next test start with a clean slate.
         from qkart.extensions import limiter
 
-        limiter.reset()
+        if getattr(limiter, "_storage", None) is not None:  # none when never enabled
+            limiter.reset()
         limiter.enabled = app.config["RATELIMIT_ENABLED"]
 
 

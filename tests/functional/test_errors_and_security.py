@@ -113,3 +113,12 @@ def test_htmx_request_after_the_session_ended_redirects_the_whole_page(client):
     )
     assert response.status_code == 401
     assert response.headers["HX-Redirect"] == "/login?next=%2Fcheckout"
+
+
+def test_assets_are_versioned_and_cached_for_a_year(client):
+    page = client.get("/").get_data(as_text=True)
+    href = page.split('rel="stylesheet" href="')[1].split('"')[0]
+    assert href.startswith("/static/css/qkart.css?v=")
+    response = client.get(href)
+    assert response.headers["Cache-Control"] == "public, max-age=31536000, immutable"
+    response.close()
