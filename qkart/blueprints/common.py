@@ -7,11 +7,11 @@ from functools import wraps
 from typing import ParamSpec, TypeVar
 from urllib.parse import urlsplit
 
-from flask import abort, request, session
+from flask import abort, g, request, session
 from flask_login import current_user, logout_user
 from sqlalchemy.exc import IntegrityError
 
-from qkart.cart.services import CartOwner, new_token
+from qkart.cart.services import CartOwner, CartSummary, load_summary, new_token
 from qkart.extensions import db, login_manager
 
 P = ParamSpec("P")
@@ -32,6 +32,13 @@ def cart_owner(*, create: bool = False) -> CartOwner:
     if not token and create:
         token = session[CART_TOKEN_KEY] = new_token()
     return CartOwner(token=token)
+
+
+def current_cart() -> CartSummary:
+    """The asker's cart with totals; the header badge reuses its count (no extra query)."""
+    summary = load_summary(cart_owner())
+    g.cart_count = summary.count
+    return summary
 
 
 def end_session() -> None:

@@ -7,7 +7,13 @@ from flask import Response, flash, request, url_for
 
 from qkart.blueprints.cart import bp
 from qkart.blueprints.cart.forms import AddToCartForm, QuantityForm
-from qkart.blueprints.common import cart_owner, commit_or_retry, referrer_path, safe_next
+from qkart.blueprints.common import (
+    cart_owner,
+    commit_or_retry,
+    current_cart,
+    referrer_path,
+    safe_next,
+)
 from qkart.cart import services as carts
 from qkart.catalog import services as catalog
 from qkart.catalog.errors import ProductNotFoundError
@@ -28,7 +34,7 @@ def _form_error(form: AddToCartForm | QuantityForm) -> str:
 
 
 def _cart_page(status: int = 200, errors: dict[int, str] | None = None) -> Response:
-    summary = carts.load_summary(cart_owner())
+    summary = current_cart()
     return render(
         "cart/cart.html", CART_BLOCKS, status=status, oob=BADGE, cart=summary, errors=errors or {}
     )

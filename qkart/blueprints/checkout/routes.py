@@ -10,8 +10,7 @@ from qkart.accounts import addresses as address_book
 from qkart.blueprints.account.forms import AddressForm
 from qkart.blueprints.checkout import bp
 from qkart.blueprints.checkout.forms import PlaceOrderForm
-from qkart.blueprints.common import cart_owner
-from qkart.cart.services import load_summary
+from qkart.blueprints.common import current_cart
 from qkart.checkout import services as checkout
 from qkart.core.errors import DomainError
 from qkart.core.htmx import htmx_target, redirect_303, render
@@ -41,7 +40,7 @@ def _page(
         form=form,
         address_form=address_form,
         addresses=addresses,
-        cart=load_summary(cart_owner()),
+        cart=current_cart(),
         error=error,
         show_new_address=show_new_address or not addresses,
     )
