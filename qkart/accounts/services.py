@@ -153,14 +153,6 @@ def load_session_user(session_id: str) -> User | None:
     return user
 
 
-def set_role(email: str, role: str) -> User:
-    user = find_user_by_email(email)
-    if user is None:
-        raise LookupError(email)
-    user.role = role
-    return user
-
-
 # -- e-mail verification, password reset, profile changes ----------------------------
 # Each function flushes; the view commits; e-mails leave after the commit.
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from sqlalchemy import ColumnElement, Select, case, false, func, or_, select, update
 from sqlalchemy.orm import InstrumentedAttribute, contains_eager
@@ -38,20 +38,6 @@ class ProductQuery:
     sort: str = "relevance"
     page: int = 1
     per_page: int = 12
-
-    def with_page(self, page: int) -> ProductQuery:
-        return replace(self, page=page)
-
-    @property
-    def is_filtered(self) -> bool:
-        return bool(
-            self.q
-            or self.category
-            or self.min_price is not None
-            or self.max_price is not None
-            or self.rating
-            or self.in_stock
-        )
 
 
 def _matches(column: InstrumentedAttribute[str], q: str) -> ColumnElement[bool]:

@@ -21,6 +21,13 @@ def _link(path: str) -> str:
     return current_app.config["QKART_BASE_URL"].rstrip("/") + path
 
 
+def _send_link(to: str, user: User, purpose: str, path: str, subject: str, template: str) -> None:
+    """One e-mail carrying a signed link for ``purpose`` (made now, as the account is)."""
+    email = user.pending_email if purpose == tokens.CHANGE_EMAIL else None
+    token = tokens.make_token(purpose, user, email=email)
+    send_email(to, subject, template, user=user, link=_link(f"{path}/{token}"))
+
+
 def _user(user_id: int) -> User | None:
     user = db.session.get(User, user_id)
     return user if user is not None and user.is_active else None
@@ -41,13 +48,13 @@ def send_verification_email(user_id: int) -> None:
     user = _user(user_id)
     if user is None or user.is_verified:
         return
-    token = tokens.make_token(tokens.VERIFY_EMAIL, user)
-    send_email(
+    _send_link(
         user.email,
+        user,
+        tokens.VERIFY_EMAIL,
+        "/verify-email",
         "Confirm your e-mail address",
         "verify_email",
-        user=user,
-        link=_link(f"/verify-email/{token}"),
     )
 
 
@@ -57,13 +64,13 @@ def send_password_reset(email: str) -> None:
     user = db.session.scalar(select(User).where(User.email == email))
     if user is None or not user.is_active:
         return
-    token = tokens.make_token(tokens.RESET_PASSWORD, user)
-    send_email(
+    _send_link(
         user.email,
+        user,
+        tokens.RESET_PASSWORD,
+        "/reset-password",
         "Reset your password",
         "reset_password",
-        user=user,
-        link=_link(f"/reset-password/{token}"),
     )
 
 
@@ -87,13 +94,13 @@ def send_email_change(user_id: int) -> None:
     user = _user(user_id)
     if user is None or not user.pending_email:
         return
-    token = tokens.make_token(tokens.CHANGE_EMAIL, user, email=user.pending_email)
-    send_email(
+    _send_link(
         user.pending_email,
+        user,
+        tokens.CHANGE_EMAIL,
+        "/account/email/confirm",
         "Confirm your new e-mail address",
         "email_change_confirm",
-        user=user,
-        link=_link(f"/account/email/confirm/{token}"),
     )
 
 

@@ -15,8 +15,6 @@ from qkart.extensions import db
 if TYPE_CHECKING:
     from qkart.orders.models import Order
 
-WALLET_KINDS = ("welcome", "order", "refund", "adjustment")
-
 
 class WalletEntry(TimestampMixin, db.Model):
     """One credit (positive) or debit (negative) of a shopper's store credit."""
