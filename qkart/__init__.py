@@ -25,7 +25,10 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
 
 def register_extensions(app: Flask) -> None:
-    from qkart import models  # noqa: F401  (every table known to SQLAlchemy and Alembic)
+    from qkart import (
+        models,  # noqa: F401  (every table known to SQLAlchemy and Alembic)
+        subscribers,  # noqa: F401  (every domain's event handlers)
+    )
     from qkart.core.assets import init_assets
     from qkart.core.db import enforce_sqlite_foreign_keys
     from qkart.core.filters import register_filters
@@ -53,11 +56,14 @@ def register_blueprints(app: Flask) -> None:
     from qkart.blueprints.cart import bp as cart_bp
     from qkart.blueprints.checkout import bp as checkout_bp
     from qkart.blueprints.health import bp as health_bp
-    from qkart.blueprints.security import bp as security_bp
+    from qkart.blueprints.orders import bp as orders_bp
+    from qkart.blueprints.settings import bp as settings_bp
     from qkart.blueprints.shop import bp as shop_bp
+    from qkart.blueprints.wallet import bp as wallet_bp
+    from qkart.blueprints.webhooks import bp as webhooks_bp
 
-    blueprints = (shop_bp, cart_bp, checkout_bp, account_bp, security_bp, auth_bp, admin_bp)
-    for bp in (*blueprints, health_bp):
+    shopper = (shop_bp, cart_bp, checkout_bp, orders_bp, account_bp, wallet_bp, settings_bp)
+    for bp in (*shopper, auth_bp, admin_bp, webhooks_bp, health_bp):
         app.register_blueprint(bp)
 
 

@@ -10,7 +10,10 @@ from qkart.accounts import addresses
 from qkart.accounts import services as accounts
 from qkart.accounts.errors import EmailTakenError, WeakPasswordError
 from qkart.catalog import seed as catalogue_seed
+from qkart.coupons.seed import load_demo_coupons
 from qkart.extensions import db
+from qkart.pricing.seed import load_demo_rates
+from qkart.shipping.seed import load_demo_methods
 
 DEMO_EMAIL = "demo@qkart.local"
 DEMO_PASSWORD = "qkart-demo-2026"
@@ -35,8 +38,7 @@ def _demo_shopper() -> bool:
     if accounts.find_user_by_email(DEMO_EMAIL) is not None:
         return False
     user = accounts.register_user("Dana Demo", DEMO_EMAIL, DEMO_PASSWORD)
-    user.email_verified_at = user.created_at
-    accounts.grant_welcome_credit(user)
+    accounts.mark_verified(user)
     addresses.add_address(user.id, DEMO_ADDRESS)
     return True
 
@@ -65,12 +67,15 @@ def seed(count: int | None, batch: int) -> None:
         click.echo(f"Added {count} synthetic products.")
         return
     added = catalogue_seed.load_classic()
+    shop_rules = load_demo_methods() + load_demo_rates() + load_demo_coupons()
     made_demo = _demo_shopper()
     db.session.commit()
     if added:
         click.echo(f"Loaded the classic QKart catalogue ({added} products).")
     else:
         click.echo("The classic catalogue is already loaded.")
+    if shop_rules:
+        click.echo("Added the demo delivery options, tax rates and promo codes.")
     if made_demo:
         click.echo(f"Demo shopper: {DEMO_EMAIL} / {DEMO_PASSWORD}")
 

@@ -57,6 +57,13 @@ def _intervals(raw: str | None) -> list[int]:
     return values
 
 
+def _minutes(name: str, default: int) -> int:
+    raw = _env(name, str(default)) or str(default)
+    if not raw.isdigit() or not 30 <= int(raw) <= 1440:
+        raise ConfigError(f"{name}={raw!r}: use a number of minutes from 30 to 1440")
+    return int(raw)
+
+
 def normalise_database_url(url: str) -> str:
     """PaaS providers hand out ``postgres://`` URLs; SQLAlchemy needs the driver named."""
     for prefix in ("postgres://", "postgresql://"):
@@ -111,8 +118,17 @@ def load_config(instance_path: str, overrides: Mapping[str, Any] | None = None) 
         "QKART_LOCALE": _env("QKART_LOCALE", "en_US"),
         "QKART_SHOP_NAME": _env("QKART_SHOP_NAME", "QKart"),
         "QKART_WELCOME_CREDIT": _decimal("QKART_WELCOME_CREDIT", "5000.00"),
-        "QKART_SHIPPING_FEE": _decimal("QKART_SHIPPING_FEE", "5.00"),
-        "QKART_FREE_SHIPPING_OVER": _decimal("QKART_FREE_SHIPPING_OVER", "100.00"),
+        # Where the shop is: the country new addresses start with, and whose tax
+        # rates the cart shows before the shopper gives an address.
+        "QKART_COUNTRY": (_env("QKART_COUNTRY", "US") or "US").upper(),
+        "QKART_PRICES_INCLUDE_TAX": _flag("QKART_PRICES_INCLUDE_TAX"),
+        "QKART_COD_ENABLED": _flag("QKART_COD_ENABLED", True),
+        "QKART_COD_FEE": _decimal("QKART_COD_FEE", "0.00"),
+        "QKART_COD_MAX": _decimal("QKART_COD_MAX", "500.00"),
+        # Card orders not paid within this many minutes are cancelled, stock released.
+        "QKART_PAYMENT_WINDOW_MINUTES": _minutes("QKART_PAYMENT_WINDOW_MINUTES", 60),
+        "QKART_TOPUP_MIN": _decimal("QKART_TOPUP_MIN", "5.00"),
+        "QKART_TOPUP_MAX": _decimal("QKART_TOPUP_MAX", "1000.00"),
         "QKART_OUTBOX": _env("QKART_OUTBOX", str(instance / "outbox")),
         "QKART_BASE_URL": _env("QKART_BASE_URL", "http://127.0.0.1:5000"),
         "MAIL_SERVER": _env("MAIL_SERVER"),
@@ -123,6 +139,8 @@ def load_config(instance_path: str, overrides: Mapping[str, Any] | None = None) 
         "MAIL_FROM": _env("MAIL_FROM", "QKart <shop@qkart.local>"),
         "STRIPE_SECRET_KEY": _env("STRIPE_SECRET_KEY"),
         "STRIPE_WEBHOOK_SECRET": _env("STRIPE_WEBHOOK_SECRET"),
+        # Another address for Stripe's API: a local emulator, or the tests' stand-in.
+        "STRIPE_API_BASE": _env("STRIPE_API_BASE"),
         "RATELIMIT_STORAGE_URI": _env("REDIS_URL", "memory://"),
         "RATELIMIT_ENABLED": _flag("RATELIMIT_ENABLED", True),
         # A Redis hiccup must not lock everyone out of logging in.

@@ -101,6 +101,7 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
     url = database_url(tmp_path_factory)
     app = create_app(test_config(url, str(tmp_path_factory.mktemp("instance"))))
     _reset_schema(app)
+    _empty_tables(app)
     yield app
     with app.app_context():
         _db.engine.dispose()
@@ -115,6 +116,27 @@ def _empty_tables(app: Flask) -> None:
             else:
                 for name in reversed(tables):
                     conn.execute(text(f"DELETE FROM {name}"))
+        _baseline(app)
+
+
+def _baseline(app: Flask) -> None:
+    """What a freshly migrated database holds: the one default delivery method."""
+    from qkart.shipping.models import ShippingMethod, ShippingRate
+
+    with app.app_context():
+        method = ShippingMethod(
+            code="standard",
+            name="Standard delivery",
+            kind="delivery",
+            basis="value",
+            min_days=3,
+            max_days=5,
+            free_over=10_000,
+            position=1,
+            rates=[ShippingRate(country="", from_amount=0, price=500)],
+        )
+        _db.session.add(method)
+        _db.session.commit()
 
 
 @pytest.fixture(autouse=True)
@@ -245,7 +267,7 @@ class Factory:
         from qkart.accounts.services import register_user
         from qkart.core.db import utcnow
         from qkart.core.money import Money
-        from qkart.payments.services import credit_wallet
+        from qkart.payments.wallet import credit_wallet
 
         email = email or f"shopper{next(_seq)}@example.com"
         with self._session() as session:
@@ -293,6 +315,22 @@ class Factory:
 @pytest.fixture
 def factory(app: Flask) -> Factory:
     return Factory(app)
+
+
+def wallet_of(app: Flask, user_id: int) -> int:
+    """A shopper's wallet balance in minor units, read fresh from the database."""
+    from qkart.payments.wallet import balance
+
+    with app.app_context():
+        return balance(user_id).amount
+
+
+def shopper_of(user: Any) -> Any:
+    """The checkout's view of a signed-in user (for service-level checkout tests)."""
+    from qkart.cart.services import CartOwner
+    from qkart.checkout.services import Shopper
+
+    return Shopper(CartOwner(user_id=user.id), user_id=user.id, email=user.email)
 
 
 # -- HTTP helpers -------------------------------------------------------------------

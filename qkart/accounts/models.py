@@ -8,9 +8,7 @@ from flask_login import UserMixin
 from sqlalchemy import BigInteger, Boolean, CheckConstraint, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from qkart.core.db import TimestampMixin, UTCDateTime, utcnow
-from qkart.core.money import Money
-from qkart.core.shop import money
+from qkart.core.db import TimestampMixin, UTCDateTime
 from qkart.extensions import db
 
 ROLES = ("customer", "staff", "admin")
@@ -19,11 +17,7 @@ STAFF_ROLES = frozenset({"staff", "admin"})
 
 class User(UserMixin, TimestampMixin, db.Model):
     __tablename__ = "users"
-    __table_args__ = (
-        # The wallet can never go negative, whatever the application does.
-        CheckConstraint("wallet_balance >= 0", name="wallet_not_negative"),
-        CheckConstraint("role IN ('customer', 'staff', 'admin')", name="known_role"),
-    )
+    __table_args__ = (CheckConstraint("role IN ('customer', 'staff', 'admin')", name="known_role"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     # Stored lower-cased, so uniqueness holds regardless of case.
@@ -31,7 +25,6 @@ class User(UserMixin, TimestampMixin, db.Model):
     name: Mapped[str] = mapped_column(String(100))
     password_hash: Mapped[str] = mapped_column(String(255))
     role: Mapped[str] = mapped_column(String(20), default="customer")
-    wallet_balance: Mapped[int] = mapped_column(Integer, default=0)
     # Bumped on password change/reset: every other session's cookie stops matching.
     session_version: Mapped[int] = mapped_column(Integer, default=1)
     email_verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
@@ -68,10 +61,6 @@ class User(UserMixin, TimestampMixin, db.Model):
         return self.email_verified_at is not None
 
     @property
-    def wallet(self) -> Money:
-        return money(self.wallet_balance)
-
-    @property
     def first_name(self) -> str:
         return self.name.split()[0] if self.name.strip() else self.name
 
@@ -99,16 +88,3 @@ class Address(TimestampMixin, db.Model):
     def as_dict(self) -> dict[str, str]:
         """The copy an order keeps, so later edits never change a placed order."""
         return {field: getattr(self, field) or "" for field in self.FIELDS}
-
-
-class WelcomeGrant(db.Model):
-    """An address that has had the welcome credit, kept only as a hash.
-
-    It outlives account deletion, so deleting and re-registering the same mailbox
-    cannot collect the welcome credit again.
-    """
-
-    __tablename__ = "welcome_grants"
-
-    email_digest: Mapped[str] = mapped_column(String(64), primary_key=True)
-    granted_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -22,6 +22,7 @@ from qkart.core.errors import DomainError
 from qkart.extensions import db
 from qkart.orders.models import Order
 from qkart.payments.models import WalletEntry
+from qkart.payments.wallet import balance
 
 CONFIRMATION_WORD = "DELETE"
 # What an anonymised order keeps of its address: enough for tax and statistics.
@@ -43,8 +44,8 @@ def export_data(user: User) -> dict[str, Any]:
             "email_verified_at": _iso(user.email_verified_at),
             "created_at": _iso(user.created_at),
             "two_factor_enabled": user.has_2fa,
-            "wallet_balance": user.wallet.major.to_eng_string(),
-            "currency": user.wallet.currency,
+            "wallet_balance": balance(user.id).major.to_eng_string(),
+            "currency": balance(user.id).currency,
         },
         "addresses": [a.as_dict() | {"default": a.is_default} for a in list_addresses(user.id)],
         "orders": [_order(o) for o in orders],

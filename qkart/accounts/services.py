@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import re
 
 from argon2 import PasswordHasher
@@ -12,20 +11,11 @@ from sqlalchemy import select, update
 
 from qkart.accounts import tokens
 from qkart.accounts.errors import EmailTakenError, InvalidCredentialsError, WeakPasswordError
-from qkart.accounts.models import ROLES, User, WelcomeGrant
+from qkart.accounts.models import ROLES, User
 from qkart.accounts.tokens import read_token
 from qkart.core.db import utcnow
-from qkart.core.shop import setting_money
+from qkart.core.events import emit
 from qkart.extensions import db, queue
-from qkart.jobs.mail import (
-    send_email_change,
-    send_email_change_notice,
-    send_password_changed,
-    send_password_reset,
-    send_verification_email,
-)
-from qkart.payments.models import WalletEntry
-from qkart.payments.services import credit_wallet
 
 MIN_PASSWORD_LENGTH = 8
 _hasher = PasswordHasher()
@@ -82,19 +72,11 @@ def register_user(name: str, email: str, password: str, *, role: str = "customer
     return user
 
 
-def grant_welcome_credit(user: User) -> WalletEntry | None:
-    """Give the welcome store credit (``QKART_WELCOME_CREDIT``) once per e-mail address.
-
-    Once per address, not per account: the hash of every address that had it is
-    kept, even after the account is deleted.
-    """
-    amount = setting_money("QKART_WELCOME_CREDIT")
-    digest = hashlib.sha256(normalise_email(user.email).encode()).hexdigest()
-    if amount.amount <= 0 or db.session.get(WelcomeGrant, digest) is not None:
-        return None
-    db.session.add(WelcomeGrant(email_digest=digest))
+def mark_verified(user: User) -> None:
+    """The address is proven: other domains react (welcome credit, guest orders claimed)."""
+    user.email_verified_at = utcnow()
     db.session.flush()
-    return credit_wallet(user.id, amount, kind="welcome", description="Welcome to QKart")
+    emit("account.email_verified", user_id=user.id, email=user.email)
 
 
 def authenticate(email: str, password: str) -> User:
@@ -159,7 +141,7 @@ def load_session_user(session_id: str) -> User | None:
 
 def send_verification(user: User) -> None:
     """Queue the "confirm your e-mail" message (sent after the commit)."""
-    queue.after_commit(db.session(), send_verification_email, user.id)
+    queue.after_commit(db.session(), "mail.send_verification_email", user.id)
 
 
 def verify_email(token: str) -> tuple[User, bool]:
@@ -175,9 +157,7 @@ def verify_email(token: str) -> tuple[User, bool]:
         )
     if user.is_verified:
         return user, False
-    user.email_verified_at = utcnow()
-    grant_welcome_credit(user)
-    db.session.flush()
+    mark_verified(user)
     return user, True
 
 
@@ -187,7 +167,7 @@ def request_password_reset(email: str) -> None:
     The lookup happens in the job, so the request does the same work (and takes
     the same time) whether or not the account exists: nothing can be discovered.
     """
-    queue.after_commit(db.session(), send_password_reset, normalise_email(email))
+    queue.after_commit(db.session(), "mail.send_password_reset", normalise_email(email))
 
 
 def reset_password(token: str, password: str) -> User:
@@ -195,9 +175,8 @@ def reset_password(token: str, password: str) -> User:
     user = read_token(tokens.RESET_PASSWORD, token).user
     set_password(user, password)
     if not user.is_verified:
-        user.email_verified_at = utcnow()  # the link proved the address works
-        grant_welcome_credit(user)
-    queue.after_commit(db.session(), send_password_changed, user.id)
+        mark_verified(user)  # the link proved the address works
+    queue.after_commit(db.session(), "mail.send_password_changed", user.id)
     return user
 
 
@@ -208,7 +187,7 @@ def change_password(user: User, current: str, new: str) -> None:
             "That is not your current password.", field="current_password"
         )
     set_password(user, new)
-    queue.after_commit(db.session(), send_password_changed, user.id)
+    queue.after_commit(db.session(), "mail.send_password_changed", user.id)
 
 
 def change_name(user: User, name: str) -> None:
@@ -225,8 +204,8 @@ def request_email_change(user: User, new_email: str, password: str) -> None:
     if find_user_by_email(new_email) is not None:
         raise EmailTakenError()
     user.pending_email = new_email
-    queue.after_commit(db.session(), send_email_change, user.id)
-    queue.after_commit(db.session(), send_email_change_notice, user.id, new_email)
+    queue.after_commit(db.session(), "mail.send_email_change", user.id)
+    queue.after_commit(db.session(), "mail.send_email_change_notice", user.id, new_email)
 
 
 def confirm_email_change(token: str) -> User:
@@ -240,8 +219,7 @@ def confirm_email_change(token: str) -> User:
         raise EmailTakenError()
     user.email = claims.email
     user.pending_email = None
-    if user.email_verified_at is None:
-        user.email_verified_at = utcnow()
-        grant_welcome_credit(user)
     db.session.flush()
+    if user.email_verified_at is None:
+        mark_verified(user)
     return user

@@ -12,7 +12,10 @@ from flask_login import current_user, logout_user
 from sqlalchemy.exc import IntegrityError
 
 from qkart.cart.services import CartOwner, CartSummary, load_summary, new_token
+from qkart.checkout.services import Shopper
+from qkart.core.money import Money
 from qkart.extensions import db, login_manager
+from qkart.payments import wallet
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -39,6 +42,23 @@ def current_cart() -> CartSummary:
     summary = load_summary(cart_owner())
     g.cart_count = summary.count
     return summary
+
+
+def checkout_shopper() -> Shopper:
+    """Who is checking out: the signed-in account, or this browser's guest cart."""
+    if current_user.is_authenticated:
+        return Shopper(
+            CartOwner(user_id=current_user.id), user_id=current_user.id, email=current_user.email
+        )
+    return Shopper(cart_owner())
+
+
+def wallet_balance() -> Money:
+    """The signed-in shopper's wallet, read at most once per request (the header shows it)."""
+    if "wallet_balance" not in g:
+        user_id = current_user.id if current_user.is_authenticated else None
+        g.wallet_balance = wallet.balance(user_id)
+    return g.wallet_balance
 
 
 def end_session() -> None:

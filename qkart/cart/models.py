@@ -23,6 +23,8 @@ class Cart(TimestampMixin, db.Model):
     )
     token: Mapped[str | None] = mapped_column(String(64), unique=True, default=None)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+    # A coupon code the shopper applied; checked again whenever the cart is priced.
+    coupon_code: Mapped[str | None] = mapped_column(String(40), default=None)
 
     items: Mapped[list[CartItem]] = relationship(
         back_populates="cart", cascade="all, delete-orphan", order_by="CartItem.id"

@@ -20,7 +20,7 @@ from qkart.catalog.models import Product
 from qkart.catalog.services import get_active_product
 from qkart.core.db import utcnow
 from qkart.core.money import Money
-from qkart.core.shop import money, setting_money
+from qkart.core.shop import money
 from qkart.extensions import db
 
 MAX_LINE_QUANTITY = 99
@@ -41,24 +41,29 @@ class CartOwner:
 
 @dataclass(frozen=True)
 class CartSummary:
-    """What the cart page, the checkout and the header badge show."""
+    """The cart's lines and their subtotal; pricing (shipping, tax) happens in checkout."""
 
+    cart: Cart | None
     items: Sequence[CartItem]
     count: int
     subtotal: Money
-    shipping: Money
-    total: Money
-    free_shipping_over: Money
 
     @property
     def is_empty(self) -> bool:
         return not self.items
 
     @property
-    def short_of_free_shipping(self) -> Money | None:
-        if not self.items or self.shipping.amount == 0:
-            return None
-        return self.free_shipping_over - self.subtotal
+    def buyable(self) -> list[CartItem]:
+        """Lines that count (a retired product's line is shown, so it can be removed)."""
+        return [line for line in self.items if line.product.is_active]
+
+    @property
+    def coupon_code(self) -> str | None:
+        return self.cart.coupon_code if self.cart is not None else None
+
+    @property
+    def weight_grams(self) -> int:
+        return sum(line.product.weight_grams * line.quantity for line in self.buyable)
 
 
 def new_token() -> str:
@@ -189,27 +194,22 @@ def merge_carts(visitor_token: str | None, user_id: int) -> None:
             target.items.append(
                 CartItem(product_id=line.product_id, quantity=min(line.quantity, cap))
             )
+    if visitor.coupon_code and not target.coupon_code:
+        target.coupon_code = visitor.coupon_code
     db.session.delete(visitor)
     _touch(target)
     db.session.flush()
 
 
 def summarize(cart: Cart | None) -> CartSummary:
-    """Lines and totals. Shipping is free from ``QKART_FREE_SHIPPING_OVER`` upwards.
-
-    Lines of retired products are listed (so they can be removed) but not counted.
-    """
+    """Lines and their subtotal. Lines of retired products are listed but not counted."""
     items = list(cart.items) if cart is not None else []
     buyable = [line for line in items if line.product.is_active]
-    subtotal = money(sum(line.product.price * line.quantity for line in buyable))
-    shipping = shipping_for(subtotal) if buyable else money(0)
     return CartSummary(
+        cart=cart,
         items=items,
         count=sum(line.quantity for line in buyable),
-        subtotal=subtotal,
-        shipping=shipping,
-        total=subtotal + shipping,
-        free_shipping_over=setting_money("QKART_FREE_SHIPPING_OVER"),
+        subtotal=money(sum(line.product.price * line.quantity for line in buyable)),
     )
 
 
@@ -217,13 +217,18 @@ def load_summary(owner: CartOwner) -> CartSummary:
     return summarize(find_cart(owner, with_items=True))
 
 
-def shipping_for(subtotal: Money) -> Money:
-    if subtotal >= setting_money("QKART_FREE_SHIPPING_OVER"):
-        return money(0)
-    return setting_money("QKART_SHIPPING_FEE")
+def set_coupon(owner: CartOwner, code: str | None) -> Cart:
+    """Keep ``code`` on the cart (checkout checks it each time the cart is priced)."""
+    cart = get_or_create_cart(owner)
+    cart.coupon_code = code
+    _touch(cart)
+    db.session.flush()
+    return cart
 
 
 def clear(cart: Cart) -> None:
+    """Empty the cart after an order: its lines and its coupon."""
     for line in list(cart.items):
         db.session.delete(line)
+    cart.coupon_code = None
     db.session.flush()

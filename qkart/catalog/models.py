@@ -32,6 +32,7 @@ class Product(TimestampMixin, db.Model):
     __table_args__ = (
         CheckConstraint("stock >= 0", name="stock_not_negative"),
         CheckConstraint("price >= 0", name="price_not_negative"),
+        CheckConstraint("weight_grams >= 0", name="weight_not_negative"),
         # One index per listing order (catalog.services.ORDERS), so a page of a
         # large catalogue is read from an index instead of sorting every product.
         Index("ix_products_active_category", "is_active", "category_id"),
@@ -61,6 +62,10 @@ class Product(TimestampMixin, db.Model):
     stock: Mapped[int] = mapped_column(Integer, default=0)
     sold_count: Mapped[int] = mapped_column(Integer, default=0)
     image: Mapped[str] = mapped_column(String(200), default="")
+    # For weight-based shipping rates; 0 when unknown.
+    weight_grams: Mapped[int] = mapped_column(Integer, default=0)
+    # Which tax rate of the destination applies (qkart.pricing.models.TAX_CLASSES).
+    tax_class: Mapped[str] = mapped_column(String(20), default="standard")
     featured: Mapped[bool] = mapped_column(Boolean, default=False)
     # Soft delete: old orders still point at a retired product.
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)

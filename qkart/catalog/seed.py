@@ -31,6 +31,14 @@ CATEGORY_IMAGES = {
     "sports": "img/categories/sports.svg",
 }
 GENERIC_IMAGE = "img/categories/generic.svg"
+# A plausible parcel weight (grams) per image family, for weight-based shipping rates.
+FAMILY_WEIGHTS = {
+    "books": 450,
+    "electronics": 700,
+    "fashion": 600,
+    "home-kitchen": 2_500,
+    "sports": 1_200,
+}
 
 # Synthetic departments: (category name, image family, nouns sold there).
 SYNTHETIC_DEPARTMENTS = [
@@ -162,6 +170,8 @@ def load_classic() -> int:
                 stock=item["stock"],
                 featured=item["featured"],
                 image=f"img/products/{slug}.svg",
+                weight_grams=FAMILY_WEIGHTS.get(slugify(item["category"]), 1_000),
+                tax_class="reduced" if item["category"] == "Books" else "standard",
             )
         )
         added += 1
@@ -191,6 +201,8 @@ def _synthetic_rows(
             "stock": rng.choice([0, 1, 2, 3, 5, 8, 12, 25, 40, 80, 150]),
             "sold_count": rng.randint(0, 5000),
             "image": CATEGORY_IMAGES.get(family, GENERIC_IMAGE),
+            "weight_grams": FAMILY_WEIGHTS.get(family, 1_000),
+            "tax_class": "reduced" if family == "books" else "standard",
             "featured": n % 97 == 0,
             "is_active": True,
             "created_at": now,

@@ -179,6 +179,26 @@ def reserve_stock(quantities: Mapping[int, int], names: Mapping[int, str]) -> No
             raise OutOfStockError(names.get(product_id, "this product"), left, product_id)
 
 
+def release_stock(quantities: Mapping[int, int]) -> None:
+    """Put units back (a cancelled or expired order): the reverse of ``reserve_stock``.
+
+    Increments need no condition; product-id order keeps the lock order the same.
+    """
+    for product_id in sorted(quantities):
+        wanted = quantities[product_id]
+        db.session.execute(
+            update(Product)
+            .where(Product.id == product_id)
+            .values(
+                stock=Product.stock + wanted,
+                sold_count=case(
+                    (Product.sold_count >= wanted, Product.sold_count - wanted), else_=0
+                ),
+            )
+            .execution_options(synchronize_session="fetch")
+        )
+
+
 def low_stock_products(threshold: int = 5, limit: int = 10) -> Sequence[Product]:
     """Active products about to run out, emptiest first: what staff should restock."""
     stmt = (

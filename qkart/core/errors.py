@@ -30,3 +30,24 @@ class NotFoundError(DomainError):
     """The thing asked for does not exist, or does not belong to whoever asks."""
 
     status_code = 404
+
+
+class ConflictError(DomainError):
+    """Someone else changed the thing first (a race lost); reloading shows what happened."""
+
+    status_code = 409
+
+
+class GatewayError(DomainError):
+    """A service the shop depends on (a payment gateway) failed or refused.
+
+    Its message is for the log, never for the visitor: it may carry the gateway's
+    internals (request ids, card details). ``public_message`` says what to show.
+    """
+
+    safe = False
+    status_code = 502
+    public_message = (
+        "We could not reach our payment provider. Nothing was charged. "
+        "Please try again in a moment."
+    )

@@ -7,20 +7,21 @@ import secrets
 import time
 from typing import Any
 
-from flask import Flask, Response, abort, g, render_template, request
+from flask import Flask, Response, abort, g, has_request_context, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter, Map
 
-from qkart.core.errors import NotFoundError
+from qkart.core.errors import DomainError, NotFoundError
 
 log = logging.getLogger("qkart")
 
 # Only our own files: htmx and the stylesheet are vendored, nothing inline runs.
+# Checkout forms may send the browser on to Stripe's hosted payment page.
 CSP = (
     "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
-    "form-action 'self'; frame-ancestors 'none'; base-uri 'self'; object-src 'none'"
+    "form-action 'self' {checkout}; frame-ancestors 'none'; base-uri 'self'; object-src 'none'"
 )
 
 FORM_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
@@ -42,12 +43,21 @@ ERROR_TEXT = {
         "The link may be old or mistyped. Try the search, or start from the home page.",
     ),
     405: ("That action is not available here", "Go back and use the buttons on the page."),
+    409: (
+        "That changed in the meantime",
+        "Reload the page to see how things stand now, then try again.",
+    ),
     413: ("That upload is too large", "Try a smaller file."),
     415: ("We could not read that request", "Use the forms on the page to send it."),
+    422: ("We could not do that", "Check the message below, then try again."),
     429: ("Too many attempts", "Please wait a little and try again."),
     500: (
         "Something went wrong on our side",
         "We have been told about it. Please try again in a moment.",
+    ),
+    502: (
+        "A service we rely on did not answer",
+        "Nothing was charged. Please try again in a moment.",
     ),
 }
 
@@ -69,8 +79,25 @@ class DatabaseIdConverter(IntegerConverter):
         super().__init__(map, *args, **kwargs)
 
 
+def public_message(error: DomainError) -> str:
+    """What a visitor may read of ``error``: its own words if safe, else an apology.
+
+    An unsafe error (a gateway's internals, request ids, card details) goes to the
+    log with this request's id, and the visitor gets that id to quote to support.
+    """
+    if error.safe:
+        return str(error)
+    log.error("%s: %s", type(error).__name__, error)
+    text = getattr(error, "public_message", None) or ERROR_TEXT[500][1]
+    request_id = g.get("request_id") if has_request_context() else None
+    return f"{text} (Reference: {request_id}.)" if request_id else text
+
+
 def init_web(app: Flask) -> None:
+    from qkart.payments.gateway import checkout_origins
+
     _configure_logging(app)
+    csp = CSP.format(checkout=" ".join(checkout_origins(app)))
     app.url_map.converters["int"] = DatabaseIdConverter
     hops = app.config["QKART_PROXY_HOPS"]
     if hops:
@@ -102,7 +129,7 @@ def init_web(app: Flask) -> None:
     @app.after_request
     def security_headers(response: Response) -> Response:
         response.headers.setdefault("X-Request-ID", g.get("request_id", ""))
-        response.headers.setdefault("Content-Security-Policy", CSP)
+        response.headers.setdefault("Content-Security-Policy", csp)
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
         response.headers.setdefault("X-Frame-Options", "DENY")
@@ -144,6 +171,16 @@ def register_error_pages(app: Flask) -> None:
     @app.errorhandler(NotFoundError)
     def not_found(error: NotFoundError) -> tuple[str, int]:
         return error_page(404, str(error))
+
+    @app.errorhandler(DomainError)
+    def refused(error: DomainError) -> tuple[str, int]:
+        """A rule refused what a view did not handle itself: say why, never a 500."""
+        from qkart.extensions import db
+
+        db.session.rollback()
+        code = error.status_code if error.status_code in ERROR_TEXT else 400
+        html, _ = error_page(code, public_message(error))
+        return html, error.status_code
 
     @app.errorhandler(429)
     def too_many(error: HTTPException) -> tuple[str, int]:

@@ -1,8 +1,9 @@
 """RQ job functions, by domain. Jobs take ids, not objects, and call services.
 
-An RQ worker imports these functions without a Flask app around them;
-``with_app`` builds one app per worker process and runs each job inside its
-context (and commits or rolls back its session), so job code reads like view code.
+Jobs are queued by name (``"mail.send_order_confirmation"``) through the outbox
+(``qkart.jobs.queue``) and run by ``qkart.jobs.runner`` inside an app context, so
+job code reads like view code. ``with_app`` gives entry points called by RQ (the
+runner, the scheduled tick) one app per worker process.
 """
 
 from __future__ import annotations
@@ -25,6 +26,11 @@ def _app() -> Flask:
 
         _worker_app = create_app()
     return _worker_app
+
+
+def preload_app() -> Flask:
+    """Build the worker's app now (in the RQ parent process, before jobs fork)."""
+    return _app()
 
 
 def with_app(func: Callable[P, R]) -> Callable[P, R]:

@@ -12,8 +12,8 @@ from sqlalchemy import select
 from qkart.accounts import tokens
 from qkart.accounts.models import User
 from qkart.extensions import db
-from qkart.jobs import with_app
 from qkart.notifications.services import send_email
+from qkart.orders.access import access_token
 from qkart.orders.models import Order
 
 
@@ -33,17 +33,28 @@ def _user(user_id: int) -> User | None:
     return user if user is not None and user.is_active else None
 
 
-@with_app
+def order_link(order: Order) -> str:
+    """The order page; a guest's link is signed, so it opens the order on any device."""
+    path = f"/orders/{order.number}"
+    if order.user_id is None:
+        path += f"?access={access_token(order)}"
+    return _link(path)
+
+
 def send_order_confirmation(order_id: int) -> None:
     order = db.session.get(Order, order_id)
     if order is None:
         return
     send_email(
-        order.contact_email, f"Your QKart order {order.number}", "order_confirmation", order=order
+        order.contact_email,
+        f"Your {current_app.config['QKART_SHOP_NAME']} order {order.number}",
+        "order_confirmation",
+        order=order,
+        breakdown=order.breakdown,
+        link=order_link(order),
     )
 
 
-@with_app
 def send_verification_email(user_id: int) -> None:
     user = _user(user_id)
     if user is None or user.is_verified:
@@ -58,7 +69,6 @@ def send_verification_email(user_id: int) -> None:
     )
 
 
-@with_app
 def send_password_reset(email: str) -> None:
     """Send a reset link if an active account has this address; otherwise do nothing."""
     user = db.session.scalar(select(User).where(User.email == email))
@@ -74,7 +84,6 @@ def send_password_reset(email: str) -> None:
     )
 
 
-@with_app
 def send_password_changed(user_id: int) -> None:
     user = _user(user_id)
     if user is None:
@@ -88,7 +97,6 @@ def send_password_changed(user_id: int) -> None:
     )
 
 
-@with_app
 def send_email_change(user_id: int) -> None:
     """Ask the new address to confirm itself; the change waits for that click."""
     user = _user(user_id)
@@ -104,7 +112,6 @@ def send_email_change(user_id: int) -> None:
     )
 
 
-@with_app
 def send_email_change_notice(user_id: int, new_email: str) -> None:
     """Tell the current address, so a hijacked session cannot move the account quietly."""
     user = _user(user_id)

@@ -2,60 +2,111 @@
 
 from __future__ import annotations
 
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from qkart.core.db import TimestampMixin
+from qkart.core.db import TimestampMixin, UTCDateTime, utcnow
 from qkart.core.money import Money
 from qkart.extensions import db
+from qkart.pricing.services import Breakdown
 
 # The order life cycle as a table: from-status -> statuses it may move to.
 # ``None`` is "not yet created". Every change goes through orders.services.transition.
 TRANSITIONS: dict[str | None, frozenset[str]] = {
-    None: frozenset({"pending"}),
-    "pending": frozenset({"paid", "cancelled"}),
-    "paid": frozenset({"processing", "cancelled", "refunded"}),
+    # Card orders wait for the money; wallet and cash-on-delivery orders are placed.
+    None: frozenset({"placed", "awaiting_payment"}),
+    "placed": frozenset({"paid", "processing", "cancelled"}),
+    "awaiting_payment": frozenset({"paid", "cancelled"}),
+    "paid": frozenset({"processing", "shipped", "cancelled"}),
     "processing": frozenset({"shipped", "cancelled"}),
-    "shipped": frozenset({"delivered"}),
-    "delivered": frozenset({"refunded"}),
+    "shipped": frozenset({"out_for_delivery", "delivered"}),
+    "out_for_delivery": frozenset({"delivered"}),
+    "delivered": frozenset({"return_requested", "partly_refunded", "refunded"}),
+    "return_requested": frozenset({"returned", "delivered"}),
+    "returned": frozenset({"partly_refunded", "refunded"}),
+    "partly_refunded": frozenset({"return_requested", "partly_refunded", "refunded"}),
     "cancelled": frozenset(),
     "refunded": frozenset(),
 }
 STATUSES = tuple(s for s in TRANSITIONS if s is not None)
 STATUS_LABELS = {
-    "pending": "Awaiting payment",
+    "placed": "Placed",
+    "awaiting_payment": "Awaiting payment",
     "paid": "Paid",
     "processing": "Being packed",
     "shipped": "Shipped",
+    "out_for_delivery": "Out for delivery",
     "delivered": "Delivered",
     "cancelled": "Cancelled",
+    "return_requested": "Return requested",
+    "returned": "Returned",
     "refunded": "Refunded",
+    "partly_refunded": "Partly refunded",
 }
+# Orders whose money counts as the shop's (sales figures).
+SOLD_STATUSES = (
+    "paid",
+    "processing",
+    "shipped",
+    "out_for_delivery",
+    "delivered",
+    "return_requested",
+    "returned",
+    "partly_refunded",
+)
 
 
 class Order(TimestampMixin, db.Model):
     __tablename__ = "orders"
     __table_args__ = (
-        # A resubmitted checkout form carries the same key: one order, not two.
-        UniqueConstraint("user_id", "idempotency_key", name="uq_orders_user_idempotency"),
         Index("ix_orders_user_created", "user_id", "created_at"),
+        Index("ix_orders_due", "status", "payment_due_at"),
         CheckConstraint("total >= 0", name="total_not_negative"),
+        CheckConstraint(
+            "status IN (" + ", ".join(repr(s) for s in STATUSES) + ")", name="known_status"
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     number: Mapped[str] = mapped_column(String(20), unique=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
-    status: Mapped[str] = mapped_column(String(20), default="pending", index=True)
+    # None for a guest's order (until the guest registers with that e-mail).
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), default=None)
+    status: Mapped[str] = mapped_column(String(20), default="placed", index=True)
     currency: Mapped[str] = mapped_column(String(3))
+    # The price breakdown as the shopper saw it (qkart.pricing computed it once).
     subtotal: Mapped[int] = mapped_column(Integer)
+    discount: Mapped[int] = mapped_column(Integer, default=0)
     shipping: Mapped[int] = mapped_column(Integer)
+    payment_fee: Mapped[int] = mapped_column(Integer, default=0)
+    tax: Mapped[int] = mapped_column(Integer, default=0)
     total: Mapped[int] = mapped_column(Integer)
+    tax_inclusive: Mapped[bool] = mapped_column(Boolean, default=False)
+    tax_label: Mapped[str] = mapped_column(String(60), default="Tax")
+    coupon_code: Mapped[str | None] = mapped_column(String(40), default=None)
+    shipping_method: Mapped[str] = mapped_column(String(40), default="standard")
+    shipping_method_name: Mapped[str] = mapped_column(String(80), default="Standard delivery")
+    delivery_from: Mapped[date | None] = mapped_column(Date, default=None)
+    delivery_to: Mapped[date | None] = mapped_column(Date, default=None)
     payment_method: Mapped[str] = mapped_column(String(20))
     shipping_address: Mapped[dict[str, Any]] = mapped_column(JSON)
-    contact_email: Mapped[str] = mapped_column(String(254))
-    idempotency_key: Mapped[str] = mapped_column(String(64))
+    contact_email: Mapped[str] = mapped_column(String(254), index=True)
+    # A resubmitted checkout form carries the same key: one order, not two.
+    idempotency_key: Mapped[str] = mapped_column(String(100), unique=True)
+    # Card orders not paid by then are cancelled and their stock released.
+    payment_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
 
     lines: Mapped[list[OrderLine]] = relationship(
         back_populates="order", cascade="all, delete-orphan", order_by="OrderLine.id"
@@ -64,17 +115,52 @@ class Order(TimestampMixin, db.Model):
         back_populates="order", cascade="all, delete-orphan", order_by="OrderEvent.id"
     )
 
+    def _money(self, amount: int) -> Money:
+        return Money(amount, self.currency)
+
     @property
     def subtotal_money(self) -> Money:
-        return Money(self.subtotal, self.currency)
+        return self._money(self.subtotal)
+
+    @property
+    def discount_money(self) -> Money:
+        return self._money(self.discount)
 
     @property
     def shipping_money(self) -> Money:
-        return Money(self.shipping, self.currency)
+        return self._money(self.shipping)
+
+    @property
+    def payment_fee_money(self) -> Money:
+        return self._money(self.payment_fee)
+
+    @property
+    def tax_money(self) -> Money:
+        return self._money(self.tax)
 
     @property
     def total_money(self) -> Money:
-        return Money(self.total, self.currency)
+        return self._money(self.total)
+
+    @property
+    def shipping_label(self) -> str:
+        return self.shipping_method_name
+
+    @property
+    def breakdown(self) -> Breakdown:
+        """The price breakdown as placed, for the same totals macro as cart and checkout."""
+        return Breakdown(
+            subtotal=self.subtotal_money,
+            discount=self.discount_money,
+            shipping=self.shipping_money,
+            payment_fee=self.payment_fee_money,
+            tax=self.tax_money,
+            total=self.total_money,
+            tax_inclusive=self.tax_inclusive,
+            tax_label=self.tax_label,
+            coupon_code=self.coupon_code,
+            shipping_label=self.shipping_method_name,
+        )
 
     @property
     def status_label(self) -> str:
@@ -83,6 +169,14 @@ class Order(TimestampMixin, db.Model):
     @property
     def item_count(self) -> int:
         return sum(line.quantity for line in self.lines)
+
+    @property
+    def is_guest(self) -> bool:
+        return self.user_id is None
+
+    @property
+    def awaiting_payment(self) -> bool:
+        return self.status == "awaiting_payment"
 
 
 class OrderLine(db.Model):
@@ -99,6 +193,7 @@ class OrderLine(db.Model):
     unit_price: Mapped[int] = mapped_column(Integer)
     quantity: Mapped[int] = mapped_column(Integer)
     line_total: Mapped[int] = mapped_column(Integer)
+    tax_rate: Mapped[str] = mapped_column(String(12), default="0")
 
     order: Mapped[Order] = relationship(back_populates="lines")
 
@@ -112,7 +207,7 @@ class OrderLine(db.Model):
 
 
 class OrderEvent(TimestampMixin, db.Model):
-    """One status change: from, to, when, and who did it (None for the system)."""
+    """One status change: from, to, when, who (shopper, staff, system, webhook) and why."""
 
     __tablename__ = "order_events"
 
@@ -120,6 +215,7 @@ class OrderEvent(TimestampMixin, db.Model):
     order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"), index=True)
     from_status: Mapped[str | None] = mapped_column(String(20))
     to_status: Mapped[str] = mapped_column(String(20))
+    actor: Mapped[str] = mapped_column(String(10), default="system")
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), default=None)
     note: Mapped[str] = mapped_column(String(200), default="")
 

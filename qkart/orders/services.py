@@ -1,21 +1,31 @@
-"""Orders: creation from checked lines, the one status-changing function, and reads."""
+"""Orders: creation from priced lines, the one status-changing function, and reads."""
 
 from __future__ import annotations
 
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import selectinload
 
+from qkart.core.db import utcnow
+from qkart.core.errors import ConflictError
 from qkart.core.money import Money
 from qkart.core.pagination import Page, paginate
 from qkart.extensions import db
 from qkart.orders.errors import InvalidTransitionError, OrderNotFoundError
-from qkart.orders.models import STATUS_LABELS, TRANSITIONS, Order, OrderEvent, OrderLine
+from qkart.orders.models import (
+    SOLD_STATUSES,
+    STATUS_LABELS,
+    TRANSITIONS,
+    Order,
+    OrderEvent,
+    OrderLine,
+)
+from qkart.pricing.services import Breakdown
 
 # No 0/O, 1/I/L: order numbers are read out over the phone.
 NUMBER_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
@@ -36,6 +46,16 @@ class LineSpec:
         return self.unit_price * self.quantity
 
 
+@dataclass(frozen=True)
+class Delivery:
+    """The delivery method chosen, as the order keeps it."""
+
+    code: str
+    name: str
+    delivery_from: date | None = None
+    delivery_to: date | None = None
+
+
 def new_order_number() -> str:
     """A short, unambiguous, unguessable number such as ``QK-7KX9-T2M4``."""
     chars = "".join(secrets.choice(NUMBER_ALPHABET) for _ in range(8))
@@ -46,23 +66,56 @@ def can_transition(current: str | None, target: str) -> bool:
     return target in TRANSITIONS.get(current, frozenset())
 
 
+def _label(status: str | None) -> str:
+    return STATUS_LABELS.get(status or "", status or "new").lower()
+
+
 def transition(
-    order: Order, target: str, *, actor_id: int | None = None, note: str = ""
+    order: Order,
+    target: str,
+    *,
+    actor: str = "system",
+    actor_id: int | None = None,
+    note: str = "",
 ) -> OrderEvent:
-    """Move an order to ``target`` if the life cycle allows it, and record who and when."""
+    """Move an order to ``target`` if the life cycle allows it and nobody moved it first.
+
+    The change is a conditional UPDATE on the status it was read with, so a
+    webhook, a staff click and a shopper's cancel that race cannot both win: the
+    loser gets ``ConflictError`` saying what the order became.
+    """
     current = order.status
     if not can_transition(current, target):
         raise InvalidTransitionError(
-            f"An order that is {STATUS_LABELS.get(current, current).lower()} "
-            f"cannot become {STATUS_LABELS.get(target, target).lower()}."
+            f"An order that is {_label(current)} cannot become {_label(target)}."
         )
-    return _record(order, current, target, actor_id, note)
+    result = db.session.execute(
+        update(Order)
+        .where(Order.id == order.id, Order.status == current)
+        .values(status=target, updated_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        db.session.refresh(order)
+        raise ConflictError(
+            f"This order changed in the meantime: it is now {_label(order.status)}. "
+            "Reload the page to see it."
+        )
+    db.session.refresh(order, ["status", "updated_at"])
+    return _record(order, current, target, actor, actor_id, note)
 
 
 def _record(
-    order: Order, current: str | None, target: str, actor_id: int | None, note: str
+    order: Order,
+    current: str | None,
+    target: str,
+    actor: str,
+    actor_id: int | None,
+    note: str,
 ) -> OrderEvent:
-    event = OrderEvent(from_status=current, to_status=target, actor_id=actor_id, note=note)
+    event = OrderEvent(
+        from_status=current, to_status=target, actor=actor, actor_id=actor_id, note=note[:200]
+    )
     order.events.append(event)
     order.status = target
     db.session.flush()
@@ -71,33 +124,47 @@ def _record(
 
 def create_order(
     *,
-    user_id: int,
+    user_id: int | None,
     contact_email: str,
     lines: Sequence[LineSpec],
-    shipping: Money,
+    breakdown: Breakdown,
+    delivery: Delivery,
     shipping_address: dict[str, Any],
     payment_method: str,
     idempotency_key: str,
+    status: str = "placed",
+    payment_due_at: datetime | None = None,
 ) -> Order:
-    """A pending order with copies of its lines and address; the caller takes payment."""
+    """An order with copies of its lines, address and price breakdown; no payment yet."""
     if not lines:
         raise ValueError("an order needs at least one line")
-    subtotal = sum((line.line_total for line in lines), Money.zero(shipping.currency))
     order = Order(
         number=_unique_number(),
         user_id=user_id,
-        status="pending",
-        currency=shipping.currency,
-        subtotal=subtotal.amount,
-        shipping=shipping.amount,
-        total=(subtotal + shipping).amount,
+        status=status,
+        currency=breakdown.currency,
+        subtotal=breakdown.subtotal.amount,
+        discount=breakdown.discount.amount,
+        shipping=breakdown.shipping.amount,
+        payment_fee=breakdown.payment_fee.amount,
+        tax=breakdown.tax.amount,
+        total=breakdown.total.amount,
+        tax_inclusive=breakdown.tax_inclusive,
+        tax_label=breakdown.tax_label,
+        coupon_code=breakdown.coupon_code,
+        shipping_method=delivery.code,
+        shipping_method_name=delivery.name,
+        delivery_from=delivery.delivery_from,
+        delivery_to=delivery.delivery_to,
         payment_method=payment_method,
-        shipping_address=dict(shipping_address),
+        shipping_address={k: v for k, v in shipping_address.items() if k != "id"},
         contact_email=contact_email,
         idempotency_key=idempotency_key,
+        payment_due_at=payment_due_at,
         events=[],
     )
     for spec in lines:
+        rate = breakdown.line_rates.get(spec.product_id)
         order.lines.append(
             OrderLine(
                 product_id=spec.product_id,
@@ -106,10 +173,12 @@ def create_order(
                 unit_price=spec.unit_price.amount,
                 quantity=spec.quantity,
                 line_total=spec.line_total.amount,
+                tax_rate=f"{rate.normalize():f}" if rate is not None else "0",
             )
         )
     db.session.add(order)
-    _record(order, None, "pending", user_id, "Order placed")
+    note = "Waiting for the card payment" if status == "awaiting_payment" else "Order placed"
+    _record(order, None, status, "shopper", user_id, note)
     return order
 
 
@@ -121,18 +190,30 @@ def _unique_number() -> str:
     raise RuntimeError("could not draw a free order number")  # ~1e12 space: never in practice
 
 
-def find_by_idempotency_key(user_id: int, key: str) -> Order | None:
-    return db.session.scalar(
-        select(Order).where(Order.user_id == user_id, Order.idempotency_key == key)
-    )
+def find_by_idempotency_key(key: str) -> Order | None:
+    return db.session.scalar(select(Order).where(Order.idempotency_key == key))
+
+
+def _with_details(stmt: Any) -> Any:
+    return stmt.options(selectinload(Order.lines), selectinload(Order.events))
 
 
 def get_order_for_user(number: str, user_id: int) -> Order:
     """The shopper's own order, lines and history loaded; anyone else's is 'not found'."""
     order = db.session.scalar(
-        select(Order)
-        .where(Order.number == number.strip().upper(), Order.user_id == user_id)
-        .options(selectinload(Order.lines), selectinload(Order.events))
+        _with_details(
+            select(Order).where(Order.number == number.strip().upper(), Order.user_id == user_id)
+        )
+    )
+    if order is None:
+        raise OrderNotFoundError()
+    return order
+
+
+def get_order(number: str) -> Order:
+    """An order by number, for a caller that has already proven access (a signed link)."""
+    order = db.session.scalar(
+        _with_details(select(Order).where(Order.number == number.strip().upper()))
     )
     if order is None:
         raise OrderNotFoundError()
@@ -150,7 +231,15 @@ def list_orders(user_id: int, page: int = 1, per_page: int = 10) -> Page[Order]:
     return paginate(stmt, page, per_page)
 
 
-PAID_STATUSES = ("paid", "processing", "shipped", "delivered")
+def claim_guest_orders(user_id: int, email: str) -> int:
+    """Give a newly verified account the orders its address placed as a guest."""
+    result = db.session.execute(
+        update(Order)
+        .where(Order.user_id.is_(None), func.lower(Order.contact_email) == email.lower())
+        .values(user_id=user_id)
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount or 0
 
 
 @dataclass(frozen=True)
@@ -164,7 +253,7 @@ def sales_since(since: datetime, currency: str) -> SalesSummary:
     """Paid orders and their revenue since ``since`` (cancelled and refunded excluded)."""
     count, revenue = db.session.execute(
         select(func.count(Order.id), func.coalesce(func.sum(Order.total), 0)).where(
-            Order.created_at >= since, Order.status.in_(PAID_STATUSES)
+            Order.created_at >= since, Order.status.in_(SOLD_STATUSES)
         )
     ).one()
     average = int(revenue) // count if count else 0

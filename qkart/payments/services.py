@@ -1,115 +1,227 @@
-"""The wallet ledger: every credit or debit is a row, and the balance never goes negative.
+"""Payment records: creation, the one status-changing function, success, cancel, refund.
 
-``users.wallet_balance`` is the running balance, changed only here and only by a
-conditional UPDATE, so two concurrent debits cannot both spend the same money;
-``wallet_entries`` is the ledger that explains it (its sum equals the balance).
+Every status change is a conditional UPDATE (``... WHERE status = <expected>``):
+a webhook, a scheduled expiry and a staff click that race cannot all win; the
+loser gets ``PaymentTransitionError``. Each change is recorded with its actor.
+What a method does with the money (debit the wallet, ask Stripe) lives in
+``payments.methods``; this module keeps the books.
 """
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Sequence
 
 from sqlalchemy import select, update
 
-from qkart.accounts.models import User
+from qkart.core.db import utcnow
+from qkart.core.events import emit
 from qkart.core.money import Money
-from qkart.core.pagination import Page, paginate
 from qkart.extensions import db
-from qkart.payments.errors import InsufficientFundsError, UnknownPaymentMethodError
-from qkart.payments.models import Payment, WalletEntry
-
-PAYMENT_METHODS = {"wallet": "QKart wallet"}
-
-
-def _apply(user_id: int, delta: int, *, floor: int | None) -> int | None:
-    stmt = update(User).where(User.id == user_id)
-    if floor is not None:
-        stmt = stmt.where(User.wallet_balance >= floor)
-    stmt = (
-        stmt.values(wallet_balance=User.wallet_balance + delta)
-        .returning(User.wallet_balance)
-        .execution_options(synchronize_session="fetch")
-    )
-    return db.session.execute(stmt).scalar_one_or_none()
+from qkart.payments.errors import PaymentTransitionError, RefundError
+from qkart.payments.models import (
+    PAID_STATUSES,
+    PAYMENT_STATUS_LABELS,
+    PAYMENT_TRANSITIONS,
+    Payment,
+    PaymentEvent,
+    Refund,
+)
 
 
-def credit_wallet(
-    user_id: int, amount: Money, *, kind: str, description: str, order_id: int | None = None
-) -> WalletEntry:
-    """Add store credit and record why."""
+def can_transition(current: str | None, target: str) -> bool:
+    return target in PAYMENT_TRANSITIONS.get(current, frozenset())
+
+
+def create_payment(
+    *,
+    method: str,
+    amount: Money,
+    provider: str = "qkart",
+    order_id: int | None = None,
+    user_id: int | None = None,
+    purpose: str = "order",
+    actor: str = "shopper",
+    note: str = "",
+) -> Payment:
+    """A pending payment attempt, recorded with its first event."""
     if amount.amount <= 0:
-        raise ValueError("a wallet credit must be positive")
-    balance = _apply(user_id, amount.amount, floor=None)
-    if balance is None:
-        raise LookupError(f"no user {user_id}")
-    return _record(user_id, amount.amount, balance, kind, description, order_id)
-
-
-def debit_wallet(
-    user_id: int, amount: Money, *, kind: str, description: str, order_id: int | None = None
-) -> WalletEntry:
-    """Spend store credit; raises ``InsufficientFundsError`` and changes nothing if short."""
-    if amount.amount <= 0:
-        raise ValueError("a wallet debit must be positive")
-    balance = _apply(user_id, -amount.amount, floor=amount.amount)
-    if balance is None:
-        raise InsufficientFundsError()
-    return _record(user_id, -amount.amount, balance, kind, description, order_id)
-
-
-def _record(
-    user_id: int, amount: int, balance: int, kind: str, description: str, order_id: int | None
-) -> WalletEntry:
-    entry = WalletEntry(
-        user_id=user_id,
-        amount=amount,
-        balance_after=balance,
-        kind=kind,
-        description=description,
-        order_id=order_id,
-    )
-    db.session.add(entry)
-    db.session.flush()
-    return entry
-
-
-def wallet_entries(user_id: int, limit: int = 50) -> Sequence[WalletEntry]:
-    stmt = (
-        select(WalletEntry)
-        .where(WalletEntry.user_id == user_id)
-        .order_by(WalletEntry.created_at.desc(), WalletEntry.id.desc())
-        .limit(limit)
-    )
-    return db.session.scalars(stmt).all()
-
-
-def check_payment_method(method: str) -> str:
-    if method not in PAYMENT_METHODS:
-        raise UnknownPaymentMethodError("Choose how you want to pay.")
-    return method
-
-
-def pay_with_wallet(user_id: int, order_id: int, number: str, amount: Money) -> Payment:
-    """Debit the wallet for an order and record the payment, in the caller's transaction."""
-    debit_wallet(user_id, amount, kind="order", description=f"Order {number}", order_id=order_id)
+        raise ValueError("a payment must be for a positive amount")
     payment = Payment(
-        order_id=order_id,
-        method="wallet",
+        method=method,
+        provider=provider,
         amount=amount.amount,
         currency=amount.currency,
-        status="succeeded",
-        reference=f"wallet:{number}",
+        order_id=order_id,
+        user_id=user_id,
+        purpose=purpose,
+        status="pending",
+        idempotency_key=f"qkart-{secrets.token_hex(12)}",
     )
     db.session.add(payment)
     db.session.flush()
+    _record(payment, None, "pending", actor, user_id if actor == "shopper" else None, note)
     return payment
 
 
-def wallet_page(user_id: int, page: int = 1, per_page: int = 25) -> Page[WalletEntry]:
-    """The shopper's ledger, newest first, one page of it."""
-    stmt = (
-        select(WalletEntry)
-        .where(WalletEntry.user_id == user_id)
-        .order_by(WalletEntry.created_at.desc(), WalletEntry.id.desc())
+def transition_payment(
+    payment: Payment,
+    target: str,
+    *,
+    actor: str,
+    actor_id: int | None = None,
+    note: str = "",
+    **values: object,
+) -> PaymentEvent:
+    """Move ``payment`` to ``target`` if allowed and if nobody moved it first.
+
+    ``values`` are other columns written in the same UPDATE (a provider reference).
+    """
+    current = payment.status
+    if not can_transition(current, target):
+        raise PaymentTransitionError(
+            f"A payment that is {PAYMENT_STATUS_LABELS.get(current or '', current)} "
+            f"cannot become {PAYMENT_STATUS_LABELS.get(target, target)}."
+        )
+    result = db.session.execute(
+        update(Payment)
+        .where(Payment.id == payment.id, Payment.status == current)
+        .values(status=target, updated_at=utcnow(), **values)
+        .execution_options(synchronize_session=False)
     )
-    return paginate(stmt, page, per_page)
+    if result.rowcount != 1:
+        db.session.refresh(payment)
+        raise PaymentTransitionError(
+            f"This payment changed while we worked on it (it is now {payment.status_label})."
+        )
+    db.session.refresh(payment)
+    return _record(payment, current, target, actor, actor_id, note)
+
+
+def _record(
+    payment: Payment,
+    current: str | None,
+    target: str,
+    actor: str,
+    actor_id: int | None,
+    note: str,
+) -> PaymentEvent:
+    event = PaymentEvent(
+        payment_id=payment.id,
+        from_status=current,
+        to_status=target,
+        actor=actor,
+        actor_id=actor_id,
+        note=note[:200],
+    )
+    db.session.add(event)
+    db.session.flush()
+    return event
+
+
+def succeed_payment(
+    payment: Payment, *, actor: str, note: str = "", provider_payment_id: str | None = None
+) -> None:
+    """Mark the money as received and tell the domains that care (orders, the wallet)."""
+    values: dict[str, object] = {"shopper_message": ""}
+    if provider_payment_id:
+        values["provider_payment_id"] = provider_payment_id
+    transition_payment(payment, "succeeded", actor=actor, note=note, **values)
+    if payment.purpose == "topup" and payment.user_id is not None:
+        from qkart.payments.wallet import credit_wallet
+
+        credit_wallet(
+            payment.user_id,
+            payment.amount_money,
+            kind="topup",
+            description="Top-up by card",
+        )
+    emit("payment.succeeded", payment_id=payment.id, order_id=payment.order_id)
+
+
+def cancel_open_payment(
+    payment: Payment, *, actor: str, actor_id: int | None = None, note: str = ""
+) -> None:
+    """An attempt that will never be paid; its order (if any) hears of it."""
+    transition_payment(payment, "cancelled", actor=actor, actor_id=actor_id, note=note)
+    emit("payment.cancelled", payment_id=payment.id, order_id=payment.order_id)
+
+
+def payments_of_order(order_id: int) -> Sequence[Payment]:
+    return db.session.scalars(
+        select(Payment).where(Payment.order_id == order_id).order_by(Payment.id)
+    ).all()
+
+
+def order_is_paid(order_id: int) -> bool:
+    """Every live payment of the order succeeded (failed attempts do not count)."""
+    payments = [p for p in payments_of_order(order_id) if p.status not in ("failed",)]
+    return bool(payments) and all(p.status in PAID_STATUSES for p in payments)
+
+
+def find_payment(payment_id: int) -> Payment | None:
+    return db.session.get(Payment, payment_id)
+
+
+def find_by_reference(provider: str, reference: str) -> Payment | None:
+    return db.session.scalar(
+        select(Payment).where(Payment.provider == provider, Payment.reference == reference)
+    )
+
+
+def reserve_refund(payment: Payment, amount: Money) -> None:
+    """Count ``amount`` as refunded, only if that stays within what was paid (race-safe)."""
+    if amount.amount <= 0:
+        raise RefundError("Enter an amount to refund.")
+    if payment.status not in ("succeeded", "partly_refunded"):
+        raise RefundError(f"This payment is {payment.status_label.lower()}: nothing to refund.")
+    result = db.session.execute(
+        update(Payment)
+        .where(
+            Payment.id == payment.id,
+            Payment.status.in_(("succeeded", "partly_refunded")),
+            Payment.refunded_amount + amount.amount <= Payment.amount,
+        )
+        .values(refunded_amount=Payment.refunded_amount + amount.amount)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        db.session.refresh(payment)
+        raise RefundError(
+            f"At most {payment.refundable.format()} of this payment can still be refunded."
+        )
+    db.session.refresh(payment)
+
+
+def new_refund(
+    payment: Payment,
+    amount: Money,
+    *,
+    reason: str,
+    actor: str,
+    actor_id: int | None,
+    destination: str,
+) -> Refund:
+    refund = Refund(
+        payment_id=payment.id,
+        amount=amount.amount,
+        reason=reason[:200],
+        actor=actor,
+        actor_id=actor_id,
+        destination=destination,
+        status="pending",
+    )
+    db.session.add(refund)
+    db.session.flush()
+    return refund
+
+
+def settle_refund(payment: Payment, *, actor: str, actor_id: int | None, note: str) -> None:
+    """After money went back: the payment is partly or fully refunded."""
+    target = "refunded" if payment.refunded_amount >= payment.amount else "partly_refunded"
+    transition_payment(payment, target, actor=actor, actor_id=actor_id, note=note)
+
+
+def idempotency_key(payment: Payment, kind: str) -> str:
+    """The key of one call for this attempt: the same call retried is the same key."""
+    return f"{payment.idempotency_key}-{kind}"

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from qkart.accounts.models import Address, User
 from qkart.extensions import db
 from qkart.orders.models import Order
-from tests.conftest import PASSWORD, login
+from tests.conftest import PASSWORD, login, wallet_of
 
 NEW_PASSWORD = "brand-new-pass-42"
 
@@ -58,7 +58,7 @@ def test_registration_sends_a_link_and_credit_waits_for_it(app, client, outbox):
     assert "already confirmed" in again.get_data(as_text=True)
     with app.app_context():
         user = db.session.scalar(select(User).where(User.email == email))
-        assert user.wallet_balance == 500_000  # granted once, not twice
+        assert wallet_of(app, user.id) == 500_000  # granted once, not twice
 
 
 def test_verification_link_works_without_being_logged_in(client, outbox):
@@ -459,4 +459,4 @@ def test_welcome_credit_once_per_address_even_after_deleting_the_account(app, cl
     client.get(outbox.link("farmer@example.com", "/verify-email/"))
     with app.app_context():
         again = db.session.scalar(select(User).where(User.email == "farmer@example.com"))
-        assert again.is_verified and again.wallet_balance == 0
+        assert again.is_verified and wallet_of(app, again.id) == 0

@@ -166,7 +166,8 @@ def test_cart_page_query_count_does_not_grow_with_lines(app, client, factory):
         client.post("/cart/items", data={"product_id": product.id})
     with count_queries(app) as eight_lines:
         client.get("/cart")
-    assert len(one_line) == len(eight_lines) <= 4, eight_lines
+    # The cart and its lines, the checkout draft, delivery options, tax rates, the footer.
+    assert len(one_line) == len(eight_lines) <= 6, eight_lines
 
 
 def test_a_retired_product_in_the_cart_can_be_removed(app, client, factory, logged_in):

@@ -7,6 +7,7 @@ from sqlalchemy import func, select
 from qkart.accounts.models import User
 from qkart.catalog.models import Category, Product
 from qkart.extensions import db
+from tests.conftest import wallet_of
 
 
 def _count(app, model):
@@ -27,7 +28,7 @@ def test_seed_loads_the_classic_shop_once(app):
         for product in products:
             assert product.description and (static / product.image).is_file(), product.name
         demo = db.session.scalar(select(User).where(User.email == "demo@qkart.local"))
-        assert demo.is_verified and demo.wallet_balance == 500_000
+        assert demo.is_verified and wallet_of(app, demo.id) == 500_000
     again = runner.invoke(args=["seed"])
     assert "already loaded" in again.output
     assert _count(app, Product) == 12 and _count(app, User) == 1

@@ -11,6 +11,8 @@ from qkart.catalog.models import Product
 from qkart.checkout.services import place_order
 from qkart.extensions import db as _db
 from qkart.orders.models import Order
+from qkart.payments.models import Wallet
+from tests.conftest import shopper_of
 
 pytestmark = pytest.mark.postgres
 
@@ -36,7 +38,9 @@ def test_twenty_checkouts_for_five_units(app, factory):
             start.wait()
             try:
                 place_order(
-                    user, address_id=address_id, payment_method="wallet", idempotency_key="k"
+                    shopper_of(user),
+                    idempotency_key="k",
+                    overrides={"address_id": address_id, "payment_method": "wallet"},
                 )
                 _db.session.commit()
                 result = "ordered"
@@ -61,5 +65,5 @@ def test_twenty_checkouts_for_five_units(app, factory):
         assert _db.session.get(Product, product.id).stock == 0
         assert _db.session.scalar(select(func.count()).select_from(Order)) == 5
         # The losers paid nothing.
-        balances = _db.session.scalars(select(User.wallet_balance)).all()
+        balances = _db.session.scalars(select(Wallet.balance)).all()
         assert sorted(balances).count(100_000) == 15

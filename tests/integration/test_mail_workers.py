@@ -27,7 +27,7 @@ from sqlalchemy import select
 
 from qkart.accounts.models import User
 from qkart.extensions import db
-from tests.conftest import PASSWORD, find_link
+from tests.conftest import PASSWORD, find_link, wallet_of
 
 pytestmark = pytest.mark.services
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
@@ -137,7 +137,7 @@ def test_registration_email_goes_through_a_real_worker(worker_app, smtp):
     assert response.status_code == 200
     with app.app_context():
         user = db.session.scalar(select(User).where(User.email == "rita@example.com"))
-        assert user.is_verified and user.wallet_balance == 500_000
+        assert user.is_verified and wallet_of(app, user.id) == 500_000
 
 
 def test_password_reset_goes_through_a_real_worker(worker_app, smtp, factory):

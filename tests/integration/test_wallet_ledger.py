@@ -4,12 +4,10 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from qkart.accounts.models import User
-from qkart.accounts.services import grant_welcome_credit
 from qkart.core.money import Money
 from qkart.payments.errors import InsufficientFundsError
-from qkart.payments.models import WalletEntry
-from qkart.payments.services import credit_wallet, debit_wallet
+from qkart.payments.models import Wallet, WalletEntry
+from qkart.payments.wallet import balance, credit_wallet, debit_wallet, grant_welcome_credit
 
 
 def _ledger_sum(db, user_id):
@@ -23,8 +21,7 @@ def test_every_change_is_a_row_and_the_sum_is_the_balance(factory, db):
     credit_wallet(user.id, Money(10_000, "USD"), kind="adjustment", description="Gift")
     debit_wallet(user.id, Money(2_500, "USD"), kind="order", description="Order X")
     db.session.commit()
-    balance = db.session.get(User, user.id).wallet_balance
-    assert balance == 7_500 == _ledger_sum(db, user.id)
+    assert balance(user.id).amount == 7_500 == _ledger_sum(db, user.id)
     entries = db.session.scalars(
         select(WalletEntry).where(WalletEntry.user_id == user.id).order_by(WalletEntry.id)
     ).all()
@@ -36,7 +33,7 @@ def test_debit_beyond_balance_is_refused_and_writes_nothing(factory, db):
     with pytest.raises(InsufficientFundsError):
         debit_wallet(user.id, Money(1_001, "USD"), kind="order", description="Too much")
     db.session.rollback()
-    assert db.session.get(User, user.id).wallet_balance == 1_000
+    assert balance(user.id).amount == 1_000
     assert _ledger_sum(db, user.id) == 1_000
 
 
@@ -44,7 +41,7 @@ def test_database_refuses_a_negative_balance(factory, db):
     user = factory.user(wallet=100)
     with pytest.raises(IntegrityError):
         db.session.execute(
-            User.__table__.update().where(User.id == user.id).values(wallet_balance=-1)
+            Wallet.__table__.update().where(Wallet.user_id == user.id).values(balance=-1)
         )
         db.session.flush()
     db.session.rollback()
@@ -60,7 +57,7 @@ def test_zero_or_negative_amounts_are_programming_errors(factory, db):
 
 def test_welcome_credit_is_granted_once(factory, db):
     user = factory.user()
-    assert grant_welcome_credit(db.session.get(User, user.id)) is not None
-    assert grant_welcome_credit(db.session.get(User, user.id)) is None
+    assert grant_welcome_credit(user.id, user.email) is not None
+    assert grant_welcome_credit(user.id, user.email.upper()) is None
     db.session.commit()
-    assert db.session.get(User, user.id).wallet_balance == 500_000
+    assert balance(user.id).amount == 500_000

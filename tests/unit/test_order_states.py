@@ -8,16 +8,31 @@ from qkart.orders.models import STATUSES, TRANSITIONS
 from qkart.orders.services import NUMBER_ALPHABET, can_transition, new_order_number
 
 ALLOWED = {
-    (None, "pending"),
-    ("pending", "paid"),
-    ("pending", "cancelled"),
+    (None, "placed"),
+    (None, "awaiting_payment"),
+    ("placed", "paid"),
+    ("placed", "processing"),
+    ("placed", "cancelled"),
+    ("awaiting_payment", "paid"),
+    ("awaiting_payment", "cancelled"),
     ("paid", "processing"),
+    ("paid", "shipped"),
     ("paid", "cancelled"),
-    ("paid", "refunded"),
     ("processing", "shipped"),
     ("processing", "cancelled"),
+    ("shipped", "out_for_delivery"),
     ("shipped", "delivered"),
+    ("out_for_delivery", "delivered"),
+    ("delivered", "return_requested"),
+    ("delivered", "partly_refunded"),
     ("delivered", "refunded"),
+    ("return_requested", "returned"),
+    ("return_requested", "delivered"),
+    ("returned", "partly_refunded"),
+    ("returned", "refunded"),
+    ("partly_refunded", "return_requested"),
+    ("partly_refunded", "partly_refunded"),
+    ("partly_refunded", "refunded"),
 }
 
 

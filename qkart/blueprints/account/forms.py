@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from flask import current_app
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, SelectField, StringField, TelField
 from wtforms.validators import DataRequired, Length, Optional, Regexp
@@ -60,6 +61,10 @@ class AddressForm(FlaskForm):
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
         self.country.choices = choices([("", "Choose a country"), *shop_countries()])
+        blank = kwargs.get("formdata", "posted") is None and "obj" not in kwargs
+        if blank and not self.country.data:
+            # A new address starts in the shop's own country (a posted form never does).
+            self.country.data = current_app.config["QKART_COUNTRY"]
 
     def fields_dict(self) -> dict[str, str]:
         return {

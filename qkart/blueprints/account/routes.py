@@ -1,18 +1,17 @@
-"""The shopper's own pages: account overview, address book, orders."""
+"""The shopper's own pages: account overview and address book."""
 
 from __future__ import annotations
 
-from flask import Response, flash, request, url_for
+from flask import Response, flash, url_for
 from flask_login import current_user, login_required
 
 from qkart.accounts import addresses as address_book
 from qkart.blueprints.account import bp
 from qkart.blueprints.account.forms import AddressForm
-from qkart.blueprints.common import page_number
 from qkart.core.htmx import redirect_303, render
 from qkart.extensions import db
 from qkart.orders import services as orders
-from qkart.payments.services import wallet_entries
+from qkart.payments.wallet import balance, wallet_entries
 
 
 @bp.get("/account")
@@ -22,6 +21,7 @@ def overview() -> Response:
         "account/overview.html",
         recent_orders=orders.list_orders(current_user.id, per_page=3).items,
         ledger=wallet_entries(current_user.id, limit=10),
+        balance=balance(current_user.id),
     )
 
 
@@ -78,17 +78,3 @@ def delete_address(address_id: int) -> Response:
     db.session.commit()
     flash("Address removed.", "success")
     return redirect_303(url_for(".addresses"))
-
-
-@bp.get("/orders")
-@login_required
-def order_list() -> Response:
-    page = page_number(request.args.get("page"))
-    return render("orders/list.html", orders=orders.list_orders(current_user.id, page=page))
-
-
-@bp.get("/orders/<number>")
-@login_required
-def order_detail(number: str) -> Response:
-    order = orders.get_order_for_user(number[:20], current_user.id)
-    return render("orders/detail.html", order=order, placed=request.args.get("placed") == "1")

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import HiddenField
-from wtforms.validators import InputRequired, NumberRange
+from wtforms import HiddenField, StringField
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
 
 from qkart.cart.services import MAX_LINE_QUANTITY
 from qkart.core.forms import WholeNumberField
@@ -34,5 +34,15 @@ class QuantityForm(FlaskForm):
         validators=[
             InputRequired(WHOLE_NUMBER),
             NumberRange(min=0, max=MAX_LINE_QUANTITY, message=f"Choose 0 to {MAX_LINE_QUANTITY}."),
+        ],
+    )
+
+
+class CouponForm(FlaskForm):
+    code = StringField(
+        "Promo code",
+        validators=[
+            DataRequired("Enter a promo code."),
+            Length(max=40, message="That code is too long."),
         ],
     )

@@ -6,9 +6,10 @@ from __future__ import annotations
 from flask import Response, flash, request, url_for
 
 from qkart.blueprints.cart import bp
-from qkart.blueprints.cart.forms import AddToCartForm, QuantityForm
+from qkart.blueprints.cart.forms import AddToCartForm, CouponForm, QuantityForm
 from qkart.blueprints.common import (
     cart_owner,
+    checkout_shopper,
     commit_or_retry,
     current_cart,
     referrer_path,
@@ -17,6 +18,7 @@ from qkart.blueprints.common import (
 from qkart.cart import services as carts
 from qkart.catalog import services as catalog
 from qkart.catalog.errors import ProductNotFoundError
+from qkart.checkout import services as checkout
 from qkart.core.errors import DomainError
 from qkart.core.htmx import htmx_target, redirect_303, render
 from qkart.extensions import db
@@ -33,11 +35,27 @@ def _form_error(form: AddToCartForm | QuantityForm) -> str:
     return "Please check the quantity."
 
 
-def _cart_page(status: int = 200, errors: dict[int, str] | None = None) -> Response:
+def _cart_page(
+    status: int = 200,
+    errors: dict[int, str] | None = None,
+    coupon_form: CouponForm | None = None,
+) -> Response:
     summary = current_cart()
-    return render(
-        "cart/cart.html", CART_BLOCKS, status=status, oob=BADGE, cart=summary, errors=errors or {}
+    # Priced exactly as checkout will price it (the same delivery, coupon and tax).
+    state = None if summary.is_empty else checkout.load_state(checkout_shopper(), summary=summary)
+    response = render(
+        "cart/cart.html",
+        CART_BLOCKS,
+        status=status,
+        oob=BADGE,
+        cart=summary,
+        state=state,
+        errors=errors or {},
+        coupon_form=coupon_form or CouponForm(formdata=None),
     )
+    # Back and forward must never show a cart as it was before a change.
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @bp.get("/cart")
@@ -124,3 +142,33 @@ def set_quantity(product_id: int) -> Response:
         return _cart_page()
     flash("Your cart was updated." if line else "Removed from your cart.", "success")
     return redirect_303(url_for(".view"))
+
+
+def _after_coupon_change(message: str) -> Response:
+    if htmx_target() == "cart":
+        return _cart_page()
+    flash(message, "success")
+    return redirect_303(url_for(".view"))
+
+
+@bp.post("/cart/coupon")
+def apply_coupon() -> Response:
+    """Apply a promo code; a refusal says why beside the field ("This code has expired.")."""
+    form = CouponForm()
+    if not form.validate():
+        return _cart_page(422, coupon_form=form)
+    try:
+        applied = checkout.apply_coupon(checkout_shopper(), form.code.data)
+    except DomainError as error:
+        db.session.rollback()
+        form.code.errors = [*form.code.errors, str(error)]
+        return _cart_page(error.status_code, coupon_form=form)
+    db.session.commit()
+    return _after_coupon_change(f"Code {applied.code} applied.")
+
+
+@bp.post("/cart/coupon/remove")
+def remove_coupon() -> Response:
+    checkout.remove_coupon(checkout_shopper())
+    db.session.commit()
+    return _after_coupon_change("Promo code removed.")

@@ -1,24 +1,53 @@
-"""The place-order form."""
+"""Checkout forms: one per step, and the place-order form that carries the review."""
 
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, IntegerField, RadioField
+from wtforms import BooleanField, HiddenField, RadioField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
-from qkart.core.forms import choices
-from qkart.payments.services import PAYMENT_METHODS
+from qkart.blueprints.auth.forms import new_email_field
+from qkart.core.forms import WholeNumberField
+
+ID_RANGE = NumberRange(min=1, max=2**31 - 1, message="Choose an address.")
+
+
+class ContactForm(FlaskForm):
+    email = new_email_field("E-mail for your receipt")
+
+
+class SavedAddressForm(FlaskForm):
+    address_id = WholeNumberField(
+        "Shipping address", validators=[DataRequired("Choose an address."), ID_RANGE]
+    )
+
+
+class ShippingForm(FlaskForm):
+    shipping_method = RadioField(
+        "Delivery",
+        choices=[],
+        validate_choice=False,
+        validators=[DataRequired("Choose a delivery option."), Length(max=40)],
+    )
+
+
+class PaymentForm(FlaskForm):
+    payment_method = RadioField(
+        "Pay with",
+        choices=[],
+        validate_choice=False,
+        validators=[DataRequired("Choose how you want to pay."), Length(max=20)],
+    )
+    use_wallet = BooleanField("Use my wallet balance first")
 
 
 class PlaceOrderForm(FlaskForm):
-    address_id = IntegerField(
-        "Shipping address",
-        validators=[Optional(), NumberRange(min=1, max=2**31 - 1, message="Choose an address.")],
-    )
-    payment_method = RadioField(
-        "Payment",
-        choices=choices(PAYMENT_METHODS.items()),
-        default="wallet",
-        validators=[DataRequired("Choose how you want to pay.")],
-    )
+    """What the shopper reviewed; each value is checked again on the server."""
+
     checkout_key = HiddenField(validators=[Optional(), Length(max=64)])
+    address_id = WholeNumberField("Shipping address", validators=[Optional(), ID_RANGE])
+    shipping_method = HiddenField(validators=[Optional(), Length(max=40)])
+    payment_method = HiddenField(validators=[Optional(), Length(max=20)])
+    expected_total = WholeNumberField(
+        "Total", validators=[Optional(), NumberRange(min=0, max=10**12)]
+    )

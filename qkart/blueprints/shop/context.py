@@ -9,15 +9,17 @@ from flask import current_app, g, has_request_context
 from sqlalchemy.exc import SQLAlchemyError
 
 from qkart.accounts.addresses import shop_countries
-from qkart.blueprints.common import cart_owner
+from qkart.blueprints.common import cart_owner, wallet_balance
 from qkart.blueprints.shop import bp
 from qkart.cart.services import item_count
 from qkart.catalog.models import Category
 from qkart.catalog.services import list_categories
 from qkart.core.db import utcnow
+from qkart.core.money import Money
 from qkart.core.shop import setting_money
 from qkart.extensions import db
-from qkart.payments.services import PAYMENT_METHODS
+from qkart.payments.models import METHOD_LABELS
+from qkart.shipping.services import free_shipping_threshold
 
 
 def categories_for_request() -> Sequence[Category]:
@@ -47,18 +49,27 @@ def layout_context() -> dict[str, Any]:
     shared = {
         "shop_name": current_app.config["QKART_SHOP_NAME"],
         "country_name": country_name,
-        "payment_label": lambda method: PAYMENT_METHODS.get(method, method.title()),
+        "payment_label": lambda method: METHOD_LABELS.get(method, method.title()),
     }
     if not has_request_context():  # e-mails rendered by jobs
         return shared
     return shared | {
         "cart_count": _cart_count(),
-        "free_shipping_over": setting_money("QKART_FREE_SHIPPING_OVER"),
+        "wallet_balance": wallet_balance,
+        "free_shipping_over": _free_shipping_over(),
         "welcome_credit": setting_money("QKART_WELCOME_CREDIT"),
         "nav_categories": _LazyCategories(),
         "year": utcnow().year,
         "request_id": g.get("request_id"),
     }
+
+
+def _free_shipping_over() -> Money | None:
+    try:
+        return free_shipping_threshold()
+    except SQLAlchemyError:
+        db.session.rollback()  # the error page of a failed database must still render
+        return None
 
 
 class _LazyCategories:

@@ -1,4 +1,4 @@
-"""Account settings: name, e-mail, password, two-factor, wallet ledger, privacy."""
+"""Account settings: name, e-mail, password, two-factor, "Download my data", deletion."""
 
 from __future__ import annotations
 
@@ -12,9 +12,9 @@ from flask_login.config import COOKIE_NAME
 from qkart.accounts import privacy, twofactor
 from qkart.accounts import services as accounts
 from qkart.accounts.tokens import InvalidTokenError
-from qkart.blueprints.common import end_session, page_number
-from qkart.blueprints.security import bp
-from qkart.blueprints.security.forms import (
+from qkart.blueprints.common import end_session
+from qkart.blueprints.settings import bp
+from qkart.blueprints.settings.forms import (
     ConfirmTwoFactorForm,
     DeleteAccountForm,
     DisableTwoFactorForm,
@@ -26,7 +26,6 @@ from qkart.core.db import utcnow
 from qkart.core.errors import DomainError
 from qkart.core.htmx import redirect_303, render
 from qkart.extensions import db, limiter
-from qkart.payments.services import wallet_page
 
 # Every action that checks the current password shares one failed-attempt budget,
 # so a hijacked session cannot guess the password through any of them.
@@ -41,7 +40,7 @@ password_checks = limiter.shared_limit(
 
 def _settings(status: int = 200, **forms: Any) -> Response:
     return render(
-        "security/settings.html",
+        "settings/settings.html",
         status=status,
         name_form=forms.get("name_form") or NameForm(formdata=None, name=current_user.name),
         email_form=forms.get("email_form") or EmailChangeForm(formdata=None),
@@ -61,7 +60,7 @@ def _attach(form: Any, error: DomainError) -> None:
 
 @bp.get("/settings")
 @login_required
-def settings() -> Response:
+def view() -> Response:
     return _settings()
 
 
@@ -74,7 +73,7 @@ def change_name() -> Response:
     accounts.change_name(current_user, form.name.data)
     db.session.commit()
     flash("Your name is updated.", "success")
-    return redirect_303(url_for(".settings"))
+    return redirect_303(url_for(".view"))
 
 
 @bp.post("/email")
@@ -97,7 +96,7 @@ def change_email() -> Response:
         f"Until then we keep using {current_user.email}.",
         "success",
     )
-    return redirect_303(url_for(".settings"))
+    return redirect_303(url_for(".view"))
 
 
 @bp.get("/email/confirm/<token>")
@@ -125,18 +124,18 @@ def change_password() -> Response:
     form = PasswordChangeForm()
     if not form.validate_on_submit():
         status = 422 if form.is_submitted() else 200
-        return render("security/password.html", form=form, status=status)
+        return render("settings/password.html", form=form, status=status)
     try:
         accounts.change_password(current_user, form.current_password.data, form.password.data)
     except DomainError as error:
         _attach(form, error)
-        return render("security/password.html", form=form, status=error.status_code)
+        return render("settings/password.html", form=form, status=error.status_code)
     db.session.commit()
     # The session version moved on: keep this browser signed in, every other one is out.
     remembered = current_app.config.get("REMEMBER_COOKIE_NAME", COOKIE_NAME) in request.cookies
     login_user(current_user._get_current_object(), remember=remembered)
     flash("Your password is changed. Other devices have been logged out.", "success")
-    return redirect_303(url_for(".settings"))
+    return redirect_303(url_for(".view"))
 
 
 # -- two-factor authentication -----------------------------------------------------
@@ -146,7 +145,7 @@ def _two_factor_page(form: Any = None, status: int = 200) -> Response:
     user = current_user
     enrolling = user.totp_secret is not None and not user.has_2fa
     return render(
-        "security/two_factor.html",
+        "settings/two_factor.html",
         status=status,
         enrolling=enrolling,
         qr=twofactor.qr_code_data_uri(user) if enrolling else None,
@@ -193,7 +192,7 @@ def confirm_two_factor() -> Response:
         _attach(form, error)
         return _two_factor_page(form, 422)
     db.session.commit()
-    response = render("security/recovery_codes.html", codes=codes)
+    response = render("settings/recovery_codes.html", codes=codes)
     response.headers["Cache-Control"] = "no-store"
     return response
 
@@ -215,18 +214,7 @@ def disable_two_factor() -> Response:
     return redirect_303(url_for(".two_factor"))
 
 
-# -- wallet and privacy ------------------------------------------------------------
-
-
-@bp.get("/wallet")
-@login_required
-def wallet() -> Response:
-    page = wallet_page(current_user.id, page_number(request.args.get("page")))
-    return render(
-        "security/wallet.html",
-        entries=page,
-        wallet_page_url=lambda n: url_for(".wallet", page=n),
-    )
+# -- privacy -------------------------------------------------------------------
 
 
 @bp.get("/export")

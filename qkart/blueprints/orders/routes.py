@@ -1,0 +1,114 @@
+"""Order pages: the shopper's list, one order (also for guests, by a signed link),
+its payment status while a card payment is pending, and "Pay now" to try again."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Response, flash, redirect, request, session, url_for
+from flask_login import current_user, login_required
+
+from qkart.blueprints.common import page_number
+from qkart.blueprints.orders import bp
+from qkart.checkout import services as checkout
+from qkart.core.errors import DomainError
+from qkart.core.htmx import htmx_target, redirect_303, render
+from qkart.core.web import public_message
+from qkart.extensions import db, login_manager
+from qkart.orders import services as orders
+from qkart.orders.access import access_token, order_from_token
+from qkart.orders.errors import OrderNotFoundError
+from qkart.orders.models import Order
+from qkart.payments.gateway import card_payments_enabled
+from qkart.payments.services import payments_of_order
+
+GUEST_ORDERS = "guest_orders"
+BLOCKS = {"payment-status": "payment_status"}
+
+
+def remember_guest_order(order: Order) -> None:
+    """This browser placed the order as a guest: it may open it without the link."""
+    kept = [n for n in session.get(GUEST_ORDERS, []) if n != order.number]
+    session[GUEST_ORDERS] = [*kept[-9:], order.number]
+
+
+def order_url(order: Order, **args: Any) -> str:
+    """The order's page; a guest's carries the signed token that opens it."""
+    if order.user_id is None:
+        args["access"] = access_token(order)
+    return url_for("orders.detail", number=order.number, **args)
+
+
+def _find(number: str) -> Order | None:
+    number = number[:20]
+    token = request.args.get("access", "")
+    if token:
+        return order_from_token(number, token[:200])
+    if current_user.is_authenticated:
+        try:
+            return orders.get_order_for_user(number, current_user.id)
+        except OrderNotFoundError:
+            pass
+    if number.strip().upper() in session.get(GUEST_ORDERS, []):
+        order = orders.get_order(number)
+        if order.user_id is None:
+            return order
+    if current_user.is_authenticated:
+        raise OrderNotFoundError()
+    return None
+
+
+@bp.get("/orders", endpoint="list")
+@login_required
+def order_list() -> Response:
+    page = page_number(request.args.get("page"))
+    return render("orders/list.html", orders=orders.list_orders(current_user.id, page=page))
+
+
+@bp.get("/orders/<number>")
+def detail(number: str) -> Response:
+    order = _find(number)
+    if order is None:
+        return login_manager.unauthorized()  # type: ignore[return-value]
+    if htmx_target() == "payment-status" and not order.awaiting_payment:
+        # The payment settled while the page waited: show the whole page afresh.
+        response = Response("", 200)
+        response.headers["HX-Refresh"] = "true"
+        return response
+    response = render(
+        "orders/detail.html",
+        BLOCKS,
+        order=order,
+        payments=payments_of_order(order.id),
+        placed=request.args.get("placed") == "1",
+        returned_from_card=request.args.get("paid") == "1",
+        card_cancelled=request.args.get("card") == "cancelled",
+        card_enabled=card_payments_enabled(),
+        self_url=order_url(order),
+    )
+    if order.awaiting_payment:
+        response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.post("/orders/<number>/pay")
+def pay(number: str) -> Response:
+    """Pay an order still awaiting payment: the open Stripe page, or a new attempt."""
+    from qkart.blueprints.checkout.routes import card_return_urls
+
+    order = _find(number)
+    if order is None:
+        return login_manager.unauthorized()  # type: ignore[return-value]
+    if not order.awaiting_payment or not card_payments_enabled():
+        flash("This order does not need paying.", "info")
+        return redirect_303(order_url(order))
+    try:
+        payment_id = checkout.retry_card_payment(order)
+        db.session.commit()
+        step = checkout.start_card_payment(order, payment_id, **card_return_urls(order))
+        db.session.commit()
+    except DomainError as error:
+        db.session.commit()  # a failed attempt is kept, with its reason, for staff
+        flash(public_message(error), "error")
+        return redirect_303(order_url(order))
+    return redirect(step.redirect_url or order_url(order), code=303)

@@ -1,0 +1,1 @@
+"""Pricing: the one computation of what an order costs (subtotal to total, with tax)."""

@@ -1,0 +1,1 @@
+"""Shipping: the methods staff offer (delivery, express, pickup), their rates and dates."""
