@@ -333,7 +333,50 @@ def shopper_of(user: Any) -> Any:
     return Shopper(CartOwner(user_id=user.id), user_id=user.id, email=user.email)
 
 
-# -- HTTP helpers -------------------------------------------------------------------
+# -- HTTP helpers -------
+
+US_ADDRESS = {
+    "full_name": "Gus Guest",
+    "line1": "9 Elm Street",
+    "line2": "",
+    "city": "Springfield",
+    "region": "IL",
+    "postal_code": "62704",
+    "country": "US",
+    "phone": "",
+}
+
+
+def review_form(page: str) -> dict[str, str]:
+    """The hidden fields of the checkout's place-order form, as a browser sends them."""
+    form = page[page.index('id="place-order"') :]
+    form = form[: form.index("</form>")]
+    return dict(re.findall(r'name="([a-z_]+)"(?: type="hidden")? value="([^"]*)"', form))
+
+
+def check_out(
+    client: FlaskClient,
+    *,
+    method: str,
+    email: str | None = "guest@example.com",
+    address: dict[str, str] | None = None,
+    use_wallet: bool = False,
+) -> Any:
+    """Walk the checkout steps with plain form posts (as without JavaScript) and place the
+    order; returns the response to "Place order". The cart must hold something."""
+    if email is not None:
+        assert client.post("/checkout/contact", data={"email": email}).status_code == 303
+    if address is not None or email is not None:
+        response = client.post("/checkout/address", data=address or US_ADDRESS)
+        assert response.status_code == 303, response.get_data(as_text=True)[:400]
+    data = {"payment_method": method, **({"use_wallet": "y"} if use_wallet else {})}
+    response = client.post("/checkout/payment", data=data)
+    assert response.status_code == 303, response.get_data(as_text=True)[:2000]
+    page = client.get("/checkout").get_data(as_text=True)
+    return client.post("/checkout", data=review_form(page))
+
+
+# -- more HTTP helpers ------------------------------------------------------------
 
 
 def login(client: FlaskClient, user: Any, password: str = PASSWORD, **extra: str) -> Any:

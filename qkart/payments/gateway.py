@@ -63,7 +63,13 @@ def checkout_origins(app: Flask) -> list[str]:
     return origins
 
 
+def _plain(obj: Any) -> dict[str, Any]:
+    """SDK objects are not dicts; webhook payloads are. Both become plain dicts."""
+    return obj.to_dict() if hasattr(obj, "to_dict") else dict(obj)
+
+
 def _session(obj: Any) -> CheckoutSession:
+    obj = _plain(obj)
     intent = obj.get("payment_intent")
     if isinstance(intent, dict):
         intent = intent.get("id")
@@ -164,6 +170,7 @@ class StripeGateway:
             },
             options={"idempotency_key": idempotency_key},
         )
+        refund = _plain(refund)
         return RefundResult(id=refund["id"], status=refund.get("status") or "pending")
 
     def verify_event(self, payload: bytes, signature: str | None) -> dict[str, Any]:

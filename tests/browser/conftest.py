@@ -251,18 +251,16 @@ def make_shopper(shop_app: Any) -> Callable[..., Shopper]:
 
     Addresses are added through the pages, as shoppers do.
     """
-    from qkart.accounts.services import grant_welcome_credit, register_user
+    from qkart.accounts.services import mark_verified, register_user
     from qkart.cart.services import CartOwner, add_item
     from qkart.catalog.models import Product
-    from qkart.core.db import utcnow
     from qkart.extensions import db
 
     def _make(name: str = "Robin Browser", *, cart: dict[str, int] | None = None) -> Shopper:
         email = f"browser{next(_seq)}-{os.getpid()}@example.com"
         with shop_app.app_context():
             user = register_user(name, email, PASSWORD)
-            grant_welcome_credit(user)
-            user.email_verified_at = utcnow()
+            mark_verified(user)  # the welcome credit comes with it
             for product_name, quantity in (cart or {}).items():
                 product_id = db.session.scalar(
                     db.select(Product.id).where(Product.name == product_name)

@@ -11,7 +11,7 @@ from qkart.checkout.models import CheckoutDraft
 from qkart.extensions import db
 from qkart.orders.models import Order
 from qkart.shipping.models import ShippingMethod, ShippingRate
-from tests.conftest import PASSWORD, htmx, login, wallet_of
+from tests.conftest import PASSWORD, htmx, login, review_form, wallet_of
 
 ADDRESS = {
     "full_name": "Ada Lovelace",
@@ -32,13 +32,6 @@ def _count(app, model):
 
 def _key(page: str) -> str:
     return re.search(r'name="checkout_key" type="hidden" value="([^"]+)"', page).group(1)
-
-
-def _review(page: str) -> dict[str, str]:
-    """The hidden fields of the place-order form, as a browser would send them."""
-    form = page[page.index('id="place-order"') :]
-    form = form[: form.index("</form>")]
-    return dict(re.findall(r'name="([a-z_]+)"(?: type="hidden")? value="([^"]*)"', form))
 
 
 @pytest.fixture
@@ -258,7 +251,7 @@ def test_successful_order_journey_through_the_steps(app, client, shopper, factor
     response = client.post("/checkout/payment", data={"payment_method": "wallet"})
     assert response.status_code == 303 and response.headers["Location"].endswith("#step-payment")
     page = client.get("/checkout").get_data(as_text=True)
-    review = _review(page)
+    review = review_form(page)
     assert review["address_id"] == str(address.id)
     assert review["shipping_method"] == "standard" and review["payment_method"] == "wallet"
     assert review["expected_total"] == "12000"
