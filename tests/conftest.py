@@ -160,6 +160,9 @@ def make_app(app: Flask) -> Iterator[Callable[..., Flask]]:
     for other in made:
         with other.app_context():
             _db.engine.dispose()
+        rq_queue = other.extensions.get("qkart_rq_queue")
+        if rq_queue is not None:  # the app's Redis connection: closed, not left to the GC
+            rq_queue.connection.close()
     if made:
         # The limiter is one object per process: put it back as the main app had it,
         # with empty counters, so ids reused by the next test start with a clean slate.

@@ -155,7 +155,7 @@ def redeem(applied: AppliedCoupon, *, order_id: int, user_id: int | None, email:
             or_(Coupon.usage_limit.is_(None), Coupon.times_used < Coupon.usage_limit),
         )
         .values(times_used=Coupon.times_used + 1)
-        .execution_options(synchronize_session=False)
+        .execution_options(synchronize_session="fetch")
     )
     if used.rowcount != 1:
         raise CouponError("This code has just been used up. Remove it to place your order.")
@@ -182,6 +182,6 @@ def release(order_id: int) -> None:
         update(Coupon)
         .where(Coupon.id == redemption.coupon_id, Coupon.times_used > 0)
         .values(times_used=Coupon.times_used - 1)
-        .execution_options(synchronize_session=False)
+        .execution_options(synchronize_session="fetch")
     )
     db.session.execute(delete(CouponRedemption).where(CouponRedemption.id == redemption.id))

@@ -7,113 +7,18 @@ from the received message and follows it.
 
 from __future__ import annotations
 
-import email
-import os
 import re
-import shutil
-import socket
-import subprocess
-import sys
 import time
-import uuid
-from email import policy
-from typing import Any
 
 import pytest
-from aiosmtpd.controller import Controller
-from redis import Redis
-from rq import Queue
 from sqlalchemy import select
 
 from qkart.accounts.models import User
 from qkart.extensions import db
 from tests.conftest import PASSWORD, find_link, wallet_of
+from tests.integration.conftest import free_port
 
 pytestmark = pytest.mark.services
-REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
-
-
-class Inbox:
-    """aiosmtpd handler keeping every message it receives."""
-
-    def __init__(self) -> None:
-        self.messages: list[Any] = []
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        self.messages.append(email.message_from_bytes(envelope.content, policy=policy.default))
-        return "250 Message accepted for delivery"
-
-    def to(self, address: str) -> list[Any]:
-        return [m for m in self.messages if m["To"] == address]
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-@pytest.fixture
-def redis_conn() -> Any:
-    conn = Redis.from_url(REDIS_URL)
-    try:
-        conn.ping()
-    except Exception as error:
-        conn.close()
-        if os.environ.get("QKART_REQUIRE_SERVICES"):
-            pytest.fail(f"Redis at {REDIS_URL} is required here and not reachable: {error}")
-        pytest.skip(f"Redis at {REDIS_URL} is not running")
-    yield conn
-    conn.close()
-
-
-@pytest.fixture
-def smtp() -> Any:
-    inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=_free_port())
-    controller.start()
-    yield inbox, controller.port
-    controller.stop()
-
-
-@pytest.fixture
-def worker_app(make_app, redis_conn, smtp) -> Any:
-    """The shop with Redis and SMTP, plus a function that runs one burst RQ worker."""
-    _, port = smtp
-    queue_name = f"qkart-test-{uuid.uuid4().hex[:8]}"
-    app = make_app(
-        REDIS_URL=REDIS_URL,
-        MAIL_SERVER="127.0.0.1",
-        MAIL_PORT=port,
-        QKART_QUEUE=queue_name,
-        QKART_JOB_RETRY_INTERVALS=[1, 1, 1],
-    )
-
-    def run_worker(mail_port: int = port) -> subprocess.CompletedProcess[str]:
-        env = {
-            **os.environ,
-            "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
-            "REDIS_URL": REDIS_URL,
-            "QKART_QUEUE": queue_name,
-            "MAIL_SERVER": "127.0.0.1",
-            "MAIL_PORT": str(mail_port),
-            "SECRET_KEY": app.config["SECRET_KEY"],
-            "QKART_ENV": "testing",
-            "QKART_BASE_URL": app.config["QKART_BASE_URL"],
-        }
-        rq = shutil.which("rq", path=os.path.dirname(sys.executable)) or "rq"
-        return subprocess.run(
-            # As the Procfile runs it: the scheduler re-queues jobs waiting for a retry.
-            [rq, "worker", "--burst", "--with-scheduler", "--url", REDIS_URL, queue_name],
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=120,
-            check=False,
-        )
-
-    yield app, run_worker, Queue(queue_name, connection=redis_conn)
-    Queue(queue_name, connection=redis_conn).delete(delete_jobs=True)
 
 
 def test_registration_email_goes_through_a_real_worker(worker_app, smtp):
@@ -165,7 +70,7 @@ def test_smtp_failure_is_retried_with_back_off(worker_app, smtp):
     data = {"name": "Otto Outage", "email": "otto@example.com", "password": PASSWORD}
     client.post("/register", data={**data, "confirm_password": PASSWORD})
     job = queue.jobs[0]
-    result = run_worker(mail_port=_free_port())  # nothing listens there: SMTP is down
+    result = run_worker(mail_port=free_port())  # nothing listens there: SMTP is down
     assert result.returncode == 0
     job.refresh()
     assert job.get_status() == "scheduled"  # waiting for its retry, not lost

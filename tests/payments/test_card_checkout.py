@@ -72,8 +72,10 @@ def test_guest_pays_by_card_and_the_webhook_marks_the_order_paid(
     assert card.status == "requires_action" and card.reference == session_id
     [create] = stub.calls("POST", "/v1/checkout/sessions")
     assert create.idempotency_key == f"{card.idempotency_key}-checkout"
-    item = create.params["line_items"]["0"] if isinstance(create.params["line_items"], dict) else (
-        create.params["line_items"][0]
+    item = (
+        create.params["line_items"]["0"]
+        if isinstance(create.params["line_items"], dict)
+        else (create.params["line_items"][0])
     )
     assert item["price_data"]["unit_amount"] == "6500"  # the order's total, not recomputed
     assert create.params["metadata"]["payment_id"] == str(card.id)
