@@ -32,6 +32,22 @@ DEMO_ADDRESS = {
 def register_commands(app: Flask) -> None:
     app.cli.add_command(seed)
     app.cli.add_command(create_admin)
+    app.cli.add_command(jobs)
+
+
+@click.group("jobs")
+def jobs() -> None:
+    """Background upkeep: the outbox sweep, payment reconciliation, unpaid-order expiry."""
+
+
+@jobs.command("tick")
+@with_appcontext
+def tick() -> None:
+    """Run every scheduled chore once (the Procfile's clock does this every minute)."""
+    from qkart.jobs.maintenance import run_chores
+
+    for chore, outcome in run_chores().items():
+        click.echo(f"{chore}: {outcome}")
 
 
 def _demo_shopper() -> bool:

@@ -2,8 +2,11 @@
 
 A session fixture makes a fresh SQLite database with the project's own commands
 (``flask db upgrade`` and ``flask seed``), serves it with gunicorn on a free port of
-127.0.0.1 and stops it at the end. Shoppers are made straight in that database
-with the app's services, one per journey, so tests do not depend on each other.
+127.0.0.1 and stops it at the end. Card payments are on: the server talks to a local
+stand-in for Stripe (``tests/support/stripe_stub.py``), started before gunicorn, whose
+hosted payment page sends the signed webhook back to the server. Shoppers are made
+straight in that database with the app's services, one per journey, so tests do not
+depend on each other.
 
 Every test here carries the ``browser`` marker (the PostgreSQL pass deselects it).
 A failing test leaves a screenshot and the HTML of each open page in
@@ -32,12 +35,16 @@ import pytest
 from playwright.sync_api import Browser
 from playwright.sync_api import Error as PlaywrightError
 
+from tests.support.stripe_stub import StripeStub
+
 ROOT = Path(__file__).resolve().parents[2]
 VENV_BIN = Path(sys.executable).parent
 CHROMIUM = "/usr/bin/chromium"
 REPORTS = ROOT / "reports" / "browser"
 SECRET_KEY = "browser-tests-secret-key"
 PASSWORD = "browser-pass-2026"
+STRIPE_SECRET_KEY = "sk_test_qkart_browser"
+STRIPE_WEBHOOK_SECRET = "whsec_qkart_browser"
 SERVER_START_TIMEOUT = 30.0
 CHROMIUM_FLAGS = [
     "--no-sandbox",
@@ -85,6 +92,7 @@ class LiveServer:
     database_url: str
     outbox: Path
     log: Path
+    stripe: StripeStub
 
     def log_tail(self, lines: int = 60) -> str:
         """The server's last lines, without the noise of static files."""
@@ -106,7 +114,7 @@ def _free_port() -> int:
 _DROPPED_ENV = ("QKART_", "MAIL_", "STRIPE_", "REDIS_URL", "DATABASE_URL", "SECRET_KEY")
 
 
-def _server_env(database_url: str, outbox: Path) -> dict[str, str]:
+def _server_env(database_url: str, outbox: Path, stripe_url: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(_DROPPED_ENV)}
     env.update(
         DATABASE_URL=database_url,
@@ -114,6 +122,10 @@ def _server_env(database_url: str, outbox: Path) -> dict[str, str]:
         QKART_OUTBOX=str(outbox),
         FLASK_APP="wsgi",
         PYTHONUNBUFFERED="1",
+        # Card payments through the stand-in; without Redis the webhook is processed inline.
+        STRIPE_SECRET_KEY=STRIPE_SECRET_KEY,
+        STRIPE_WEBHOOK_SECRET=STRIPE_WEBHOOK_SECRET,
+        STRIPE_API_BASE=stripe_url,
     )
     return env
 
@@ -161,17 +173,34 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
 
 
 @pytest.fixture(scope="session")
-def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+def stripe_stub() -> Iterator[StripeStub]:
+    """The local stand-in for Stripe's API and hosted payment page, for the whole run."""
+    stub = StripeStub()
+    stub.api_key = STRIPE_SECRET_KEY  # the server must send exactly the key it was given
+    stub.start()
+    try:
+        yield stub
+    finally:
+        stub.stop()
+
+
+@pytest.fixture(scope="session")
+def live_server(
+    tmp_path_factory: pytest.TempPathFactory, stripe_stub: StripeStub
+) -> Iterator[LiveServer]:
     """gunicorn (2 workers) serving a freshly migrated and seeded SQLite shop."""
     tmp = tmp_path_factory.mktemp("browser-shop")
     database_url = f"sqlite:///{tmp / 'qkart.db'}"
     outbox = tmp / "outbox"
     log = tmp / "server.log"
-    env = _server_env(database_url, outbox)
+    env = _server_env(database_url, outbox, stripe_stub.url)
     _run_cli(["db", "upgrade"], env, log)
     _run_cli(["seed"], env, log)
     port = _free_port()
     url = f"http://127.0.0.1:{port}"
+    # Pressing "Pay" on the stand-in's page sends the signed webhook here, then returns.
+    stripe_stub.webhook_url = f"{url}/webhooks/stripe"
+    stripe_stub.webhook_secret = STRIPE_WEBHOOK_SECRET
     with log.open("a") as out:
         process = subprocess.Popen(
             [
@@ -194,7 +223,9 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
         )
     try:
         _wait_until_healthy(url, process, log)
-        yield LiveServer(url=url, database_url=database_url, outbox=outbox, log=log)
+        yield LiveServer(
+            url=url, database_url=database_url, outbox=outbox, log=log, stripe=stripe_stub
+        )
     finally:
         _stop(process)
 
@@ -328,3 +359,9 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     server: LiveServer | None = getattr(item, "funcargs", {}).get("live_server")
     if server is not None:
         report.sections.append(("server log (tail)", server.log_tail()))
+        deliveries = server.stripe.deliveries[-5:]
+        if deliveries:
+            lines = [
+                f"{d.event_type} {d.event_id} -> {d.status} {d.body[:200]}" for d in deliveries
+            ]
+            report.sections.append(("stripe stub webhooks (last 5)", "\n".join(lines)))

@@ -1,4 +1,5 @@
-"""What the browser tests share: axe-core, a no-navigation guard, focus checks, forms."""
+"""What the browser tests share: axe-core, a no-navigation guard, focus checks, forms,
+checkout steps, and the money the seeded shop should charge."""
 
 from __future__ import annotations
 
@@ -7,11 +8,15 @@ import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import Page, Request, expect
+from playwright.sync_api import Locator, Page, Request, Response, expect
+
+from qkart.pricing.seed import DEMO_RATES
+from qkart.shipping.seed import DEMO_METHODS
 
 ROOT = Path(__file__).resolve().parents[2]
 AXE_JS = ROOT / "tools" / "node_modules" / "axe-core" / "axe.min.js"
@@ -19,8 +24,11 @@ AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 
 # Products of the classic catalogue the journeys buy (stock is ample for every test).
 WATCH = "The Minimalist Slim Leather Watch"  # 60.00, the only match for "watch"
-BOOK = "Thinking, Fast and Slow"  # 15.00
+WATCH_PRICE = Decimal("60.00")
+BOOK = "Thinking, Fast and Slow"  # 15.00, category Books
+BOOK_PRICE = Decimal("15.00")
 BOOK_SLUG = "thinking-fast-and-slow"
+WELCOME_CREDIT = Decimal("5000.00")  # every verified shopper's wallet to start with
 
 
 # -- accessibility -----------------------------------------------------------------
@@ -200,9 +208,148 @@ def tab_until(
 # -- forms and money ---------------------------------------------------------------
 
 
-def money(amount: float) -> str:
+def money(amount: Decimal | float) -> str:
     """'$1,234.50' from 1234.5, as the app shows US dollars (Babel, en_US)."""
-    return f"${amount:,.2f}"
+    return f"${Decimal(str(amount)):,.2f}"
+
+
+# -- what the seeded shop charges (flask seed: qkart/*/seed.py) ---------------------
+
+CENT = Decimal("0.01")
+_US_TAX = DEMO_RATES["US"]  # (label, standard, reduced, zero) in per cent
+# Books are "reduced", everything else "standard": one rate prices both here.
+assert _US_TAX[1] == _US_TAX[2], "US standard and reduced tax rates differ: price per line"
+US_TAX_RATE = Decimal(_US_TAX[1]) / 100
+US_TAX_LABEL = f"{_US_TAX[0]} {Decimal(_US_TAX[1]).normalize():f}%"  # "Sales tax 7%"
+
+
+def _seeded_method(code: str) -> tuple[Any, ...]:
+    return next(row for row in DEMO_METHODS if row[0] == code)
+
+
+def delivery_name(code: str) -> str:
+    return str(_seeded_method(code)[1])
+
+
+def delivery_price(code: str, goods: Decimal) -> Decimal:
+    """A value-based method's US price for goods worth ``goods`` (after the discount)."""
+    _, _, _, _, basis, _, _, free_over, rates = _seeded_method(code)
+    assert basis == "value", f"{code} is priced by weight: not modelled here"
+    cents = int(goods * 100)
+    steps = [(low, price) for country, low, price in rates if country == "US" and low <= cents]
+    _, price = max(steps)
+    if free_over is not None and cents >= free_over:
+        price = 0
+    return Decimal(price) / 100
+
+
+def percent_off(amount: Decimal, percent: int) -> Decimal:
+    """A percentage coupon's discount, rounded half-up to the cent (as the app does)."""
+    return (amount * percent / 100).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+@dataclass(frozen=True)
+class Totals:
+    """One price breakdown, as the cart, checkout and order pages should show it."""
+
+    subtotal: Decimal
+    discount: Decimal
+    shipping: Decimal
+    fee: Decimal
+    tax: Decimal
+    total: Decimal
+    delivery: str  # the delivery method's name
+
+    @property
+    def goods(self) -> Decimal:
+        return self.subtotal - self.discount
+
+
+def priced(
+    subtotal: Decimal,
+    *,
+    discount: Decimal = Decimal(0),
+    delivery: str = "standard",
+    fee: Decimal = Decimal(0),
+) -> Totals:
+    """The seeded US pricing: delivery on the goods after discount, then sales tax on the
+    goods after discount plus shipping and fee, rounded once, half-up; prices exclude tax."""
+    goods = subtotal - discount
+    shipping = delivery_price(delivery, goods)
+    tax = ((goods + shipping + fee) * US_TAX_RATE).quantize(CENT, rounding=ROUND_HALF_UP)
+    return Totals(
+        subtotal=subtotal,
+        discount=discount,
+        shipping=shipping,
+        fee=fee,
+        tax=tax,
+        total=goods + shipping + fee + tax,
+        delivery=delivery_name(delivery),
+    )
+
+
+def expect_totals(page: Page, prefix: str, totals: Totals) -> None:
+    """The breakdown macro (``_totals.html``) with ids ``<prefix>-subtotal`` ... ``-total``."""
+    expect(page.locator(f"#{prefix}-subtotal")).to_have_text(money(totals.subtotal))
+    discount = page.locator(f"#{prefix}-discount")
+    if totals.discount:
+        expect(discount).to_have_text(f"−{money(totals.discount)}")
+    else:
+        expect(discount).to_have_count(0)
+    shipping = page.locator(f"#{prefix}-shipping")
+    expect(shipping).to_have_text("Free" if not totals.shipping else money(totals.shipping))
+    row = page.locator("dl.totals > div")
+    expect(row.filter(has=shipping)).to_contain_text(f"({totals.delivery})")
+    fee = page.locator(f"#{prefix}-fee")
+    if totals.fee:
+        expect(fee).to_have_text(money(totals.fee))
+    else:
+        expect(fee).to_have_count(0)
+    tax = page.locator(f"#{prefix}-tax")
+    expect(tax).to_have_text(money(totals.tax))
+    expect(row.filter(has=tax).locator("dt")).to_have_text(US_TAX_LABEL)
+    expect(page.locator(f"#{prefix}-total")).to_have_text(money(totals.total))
+
+
+# -- checkout ---------------------------------------------------------------------
+
+CHECKOUT_STEPS = ("contact", "address", "shipping", "payment", "review")
+
+
+def step(page: Page, name: str) -> Locator:
+    """One checkout step (``<li id="step-<name>">``): contact, address, shipping, payment,
+    review."""
+    assert name in CHECKOUT_STEPS, name
+    return page.locator(f"#step-{name}")
+
+
+def expect_answered(page: Page, name: str, answer: str | re.Pattern[str]) -> None:
+    """The step shows its answer and a "Change" link instead of its form."""
+    answered = step(page, name)
+    expect(answered).to_have_class(re.compile(r"\bis-done\b"))
+    expect(answered.locator(".step-answer")).to_contain_text(answer)
+    expect(answered.get_by_role("link", name=re.compile(r"^Change\b"))).to_be_visible()
+    expect(answered.locator("form")).to_have_count(0)
+
+
+@contextmanager
+def posts_answered_with_303(page: Page) -> Iterator[list[Response]]:
+    """Every POST made inside the block is answered with a 303 (and there is one)."""
+    posts: list[Response] = []
+
+    def record(response: Response) -> None:
+        if response.request.method == "POST":
+            posts.append(response)
+
+    page.on("response", record)
+    try:
+        yield posts
+    finally:
+        page.remove_listener("response", record)
+    assert posts, "no form was posted"
+    assert [r.status for r in posts] == [303] * len(posts), [
+        f"{r.request.url} -> {r.status}" for r in posts
+    ]
 
 
 def fill_address(page: Page, full_name: str) -> None:

@@ -282,3 +282,50 @@ def test_double_submit_places_one_order(app, client, shopper, factory):
     assert first.status_code == second.status_code == 303
     assert first.headers["Location"].split("?")[0] == second.headers["Location"].split("?")[0]
     assert _count(app, Order) == 1
+
+
+@pytest.mark.parametrize(
+    ("url", "data", "message"),
+    [
+        ("/checkout/contact", {"email": ""}, "Enter your e-mail address."),
+        ("/checkout/contact", {"email": "a@"}, "Enter an e-mail address like name@example.com."),
+        ("/checkout/address", {**ADDRESS, "full_name": ""}, "Enter the full name."),
+        ("/checkout/address", {**ADDRESS, "postal_code": "<script>"}, "Use letters, digits"),
+        ("/checkout/address", {**ADDRESS, "phone": "call me"}, "Enter a phone number like"),
+        ("/checkout/shipping", {}, "Choose a delivery option."),
+        ("/checkout/shipping", {"shipping_method": "x" * 41}, "Choose one of the delivery"),
+        ("/checkout/payment", {}, "Choose how you want to pay."),
+        ("/checkout/payment", {"payment_method": "iou"}, "Choose how you want to pay."),
+    ],
+)
+def test_every_step_refuses_bad_input_beside_the_field_and_writes_nothing(
+    app, factory, url, data, message
+):
+    client = app.test_client()
+    client.post("/cart/items", data={"product_id": factory.product(stock=5).id})
+    client.post("/checkout/contact", data={"email": "ok@example.com"})
+    if "shipping" in url or "payment" in url:
+        client.post("/checkout/address", data={**ADDRESS, "country": "US"})
+    with app.app_context():
+        before = db.session.scalar(select(CheckoutDraft))
+        before = (before.email, before.address, before.shipping_method, before.payment_method)
+    response = client.post(url, data=data)
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert message in page and 'class="error"' in page
+    with app.app_context():
+        draft = db.session.scalar(select(CheckoutDraft))
+        assert (draft.email, draft.address, draft.shipping_method, draft.payment_method) == before
+
+
+def test_the_last_delivery_method_is_offered_again(client, shopper, factory, express):
+    factory.address(shopper)
+    product = factory.product(price=2000, stock=9)
+    factory.cart_item(shopper, product, 1)
+    client.post("/checkout/shipping", data={"shipping_method": "express"})
+    client.post("/checkout/payment", data={"payment_method": "wallet"})
+    page = client.get("/checkout").get_data(as_text=True)
+    assert client.post("/checkout", data=review_form(page)).status_code == 303
+    factory.cart_item(shopper, product, 1)
+    page = client.get("/checkout").get_data(as_text=True)
+    assert "<strong>Express delivery</strong>, $15.00" in page

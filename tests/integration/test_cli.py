@@ -57,3 +57,11 @@ def test_create_admin(app):
     assert bad.exit_code != 0
     again = runner.invoke(args=["create-admin", "boss@example.com", "--password", "admin-pass-1"])
     assert "already had an account" in again.output
+
+
+def test_jobs_tick_runs_every_chore_once(app):
+    result = app.test_cli_runner().invoke(args=["jobs", "tick"])
+    assert result.exit_code == 0, result.output
+    assert "sweep_outbox: 0" in result.output
+    assert "reconcile_card_payments: 0" in result.output
+    assert "expire_overdue_orders: 0" in result.output

@@ -27,7 +27,10 @@ class ShippingForm(FlaskForm):
         "Delivery",
         choices=[],
         validate_choice=False,
-        validators=[DataRequired("Choose a delivery option."), Length(max=40)],
+        validators=[
+            DataRequired("Choose a delivery option."),
+            Length(max=40, message="Choose one of the delivery options shown."),
+        ],
     )
 
 
@@ -36,7 +39,10 @@ class PaymentForm(FlaskForm):
         "Pay with",
         choices=[],
         validate_choice=False,
-        validators=[DataRequired("Choose how you want to pay."), Length(max=20)],
+        validators=[
+            DataRequired("Choose how you want to pay."),
+            Length(max=20, message="Choose one of the ways to pay shown."),
+        ],
     )
     use_wallet = BooleanField("Use my wallet balance first")
 
