@@ -185,3 +185,69 @@ def release(order_id: int) -> None:
         .execution_options(synchronize_session="fetch")
     )
     db.session.execute(delete(CouponRedemption).where(CouponRedemption.id == redemption.id))
+
+
+# -- what staff change (the admin's promo codes page) -----------------------------------
+
+COUPON_FIELDS = (
+    "description",
+    "kind",
+    "percent",
+    "amount",
+    "min_order",
+    "starts_at",
+    "ends_at",
+    "usage_limit",
+    "per_customer_limit",
+    "first_order_only",
+    "is_active",
+)
+
+
+def all_coupons() -> Sequence[Coupon]:
+    return db.session.scalars(
+        select(Coupon).options(selectinload(Coupon.categories)).order_by(Coupon.code)
+    ).all()
+
+
+def get_coupon(coupon_id: int) -> Coupon:
+    coupon = db.session.get(Coupon, coupon_id)
+    if coupon is None:
+        from qkart.core.errors import NotFoundError
+
+        raise NotFoundError("We could not find that promo code.")
+    return coupon
+
+
+def save_coupon(
+    coupon: Coupon | None, code: str, fields: dict[str, object], categories: Sequence[object]
+) -> Coupon:
+    """Create or change a promo code; codes are unique whatever their case."""
+    code = normalise_code(code)
+    clash = db.session.scalar(select(Coupon.id).where(Coupon.code == code))
+    if clash is not None and (coupon is None or clash != coupon.id):
+        raise CouponError("Another promo code is already called that.")
+    starts, ends = fields.get("starts_at"), fields.get("ends_at")
+    if starts is not None and ends is not None and ends <= starts:  # type: ignore[operator]
+        raise CouponError("The end must come after the start.", field="ends_at")
+    if coupon is None:
+        coupon = Coupon(times_used=0)
+        db.session.add(coupon)
+    coupon.code = code
+    for name in COUPON_FIELDS:
+        setattr(coupon, name, fields[name])
+    coupon.categories = list(categories)  # type: ignore[arg-type]
+    db.session.flush()
+    return coupon
+
+
+def revenue_by_coupon() -> dict[int, tuple[int, int]]:
+    """``{coupon_id: (orders, discount given)}`` over orders that were not cancelled."""
+    rows = db.session.execute(
+        select(
+            CouponRedemption.coupon_id,
+            func.count(CouponRedemption.id),
+            func.coalesce(func.sum(CouponRedemption.discount), 0),
+        ).group_by(CouponRedemption.coupon_id)
+    ).all()
+    return {coupon_id: (int(n), int(total)) for coupon_id, n, total in rows}

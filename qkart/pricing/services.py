@@ -144,3 +144,32 @@ def compute(
         shipping_label=shipping_label,
         line_rates=line_rates,
     )
+
+
+# -- what staff change (the admin's tax rates page) -------------------------------------
+
+
+def all_rates() -> list[TaxRate]:
+    return list(
+        db.session.scalars(select(TaxRate).order_by(TaxRate.country, TaxRate.tax_class)).all()
+    )
+
+
+def set_rate(country: str, tax_class: str, rate: Decimal, label: str) -> TaxRate:
+    """The rate of a class in a country: created, or changed if it exists."""
+    row = db.session.scalar(
+        select(TaxRate).where(TaxRate.country == country, TaxRate.tax_class == tax_class)
+    )
+    if row is None:
+        row = TaxRate(country=country, tax_class=tax_class)
+        db.session.add(row)
+    row.rate, row.label = rate, label
+    db.session.flush()
+    return row
+
+
+def delete_rate(rate_id: int) -> None:
+    row = db.session.get(TaxRate, rate_id)
+    if row is not None:
+        db.session.delete(row)
+        db.session.flush()

@@ -160,3 +160,85 @@ def free_shipping_threshold() -> Money | None:
         cache.update(value=value, until=now + _THRESHOLD_TTL)
     value = cache.get("value")
     return money(value) if value is not None else None
+
+
+# -- what staff change (the admin's delivery options page) ------------------------------
+
+
+def all_methods() -> Sequence[ShippingMethod]:
+    return (
+        db.session.scalars(
+            select(ShippingMethod)
+            .options(joinedload(ShippingMethod.rates))
+            .order_by(ShippingMethod.position, ShippingMethod.id)
+        )
+        .unique()
+        .all()
+    )
+
+
+def get_method(method_id: int) -> ShippingMethod:
+    method = db.session.get(ShippingMethod, method_id)
+    if method is None:
+        from qkart.core.errors import NotFoundError
+
+        raise NotFoundError("We could not find that delivery option.")
+    return method
+
+
+METHOD_FIELDS = (
+    "code",
+    "name",
+    "description",
+    "kind",
+    "basis",
+    "min_days",
+    "max_days",
+    "free_over",
+    "position",
+    "is_active",
+)
+
+
+def save_method(method: ShippingMethod | None, fields: dict[str, object]) -> ShippingMethod:
+    """Create or change a delivery option; its code must be unused by another one."""
+    code = str(fields["code"])
+    clash = db.session.scalar(select(ShippingMethod.id).where(ShippingMethod.code == code))
+    if clash is not None and (method is None or clash != method.id):
+        raise ShippingUnavailableError("Another delivery option has this code.", field="code")
+    if int(fields["max_days"]) < int(fields["min_days"]):  # type: ignore[call-overload]
+        raise ShippingUnavailableError(
+            "The latest day cannot come before the earliest.", field="max_days"
+        )
+    if method is None:
+        method = ShippingMethod()
+        db.session.add(method)
+    for name in METHOD_FIELDS:
+        setattr(method, name, fields[name])
+    db.session.flush()
+    _forget_threshold()
+    return method
+
+
+def add_rate(method: ShippingMethod, *, country: str, from_amount: int, price: int) -> None:
+    if any(r.country == country and r.from_amount == from_amount for r in method.rates):
+        raise ShippingUnavailableError(
+            "This option already has a rate for that country from that amount: "
+            "delete it first to change it.",
+            field="from_amount",
+        )
+    method.rates.append(ShippingRate(country=country, from_amount=from_amount, price=price))
+    db.session.flush()
+
+
+def delete_rate(method: ShippingMethod, rate_id: int) -> None:
+    for rate in list(method.rates):
+        if rate.id == rate_id:
+            method.rates.remove(rate)
+    db.session.flush()
+
+
+def _forget_threshold() -> None:
+    from flask import current_app
+
+    current_app.extensions.pop("qkart_free_shipping", None)

@@ -1,1 +1,124 @@
-"""Admin forms arrive with the admin dashboard issue."""
+"""Staff forms: delivery options and their rates, tax rates, promo codes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    DateField,
+    DecimalField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+)
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp
+
+from qkart.accounts.addresses import shop_countries
+from qkart.core.forms import AmountField, WholeNumberField, choices
+from qkart.pricing.models import TAX_CLASSES
+
+CODE = Regexp(r"^[a-z0-9-]+$", message="Use lower-case letters, digits and dashes.")
+DAYS = NumberRange(min=0, max=60, message="Use 0 to 60 working days.")
+MONEY = NumberRange(min=0, max=10**7, message="Enter an amount of 0 or more.")
+
+
+def _countries(everywhere: str | None = None) -> list[Any]:
+    pairs = [("", everywhere)] if everywhere else [("", "Choose a country")]
+    return choices([*pairs, *shop_countries()])
+
+
+class ShippingMethodForm(FlaskForm):
+    code = StringField("Code", validators=[DataRequired("Give it a code."), Length(max=40), CODE])
+    name = StringField(
+        "Name shoppers see", validators=[DataRequired("Give it a name."), Length(max=80)]
+    )
+    description = StringField("Description (optional)", validators=[Optional(), Length(max=200)])
+    kind = SelectField(
+        "Kind", choices=choices([("delivery", "Delivery"), ("pickup", "Pickup in store")])
+    )
+    basis = SelectField(
+        "Rates step by",
+        choices=choices([("value", "Order value"), ("weight", "Parcel weight (grams)")]),
+    )
+    min_days = WholeNumberField("Earliest, in working days", validators=[InputRequired(), DAYS])
+    max_days = WholeNumberField("Latest, in working days", validators=[InputRequired(), DAYS])
+    free_over = AmountField(
+        "Free from this order value (optional)", places=2, validators=[Optional(), MONEY]
+    )
+    position = WholeNumberField(
+        "Position in the list", default=1, validators=[InputRequired(), NumberRange(0, 999)]
+    )
+    is_active = BooleanField("Offered to shoppers", default=True)
+
+
+class ShippingRateForm(FlaskForm):
+    country = SelectField("Country", validate_choice=True)
+    from_amount = DecimalField(
+        "From (order value, or grams for weight-based options)",
+        places=2,
+        validators=[InputRequired("Enter where this rate starts, 0 for all."), MONEY],
+    )
+    price = AmountField("Price", places=2, validators=[InputRequired("Enter a price."), MONEY])
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.country.choices = _countries("Every other country")
+
+
+class TaxRateForm(FlaskForm):
+    country = SelectField("Country", validators=[DataRequired("Choose a country.")])
+    tax_class = SelectField("Tax class", choices=choices(TAX_CLASSES.items()))
+    rate = DecimalField(
+        "Rate, per cent",
+        places=3,
+        validators=[
+            InputRequired("Enter a rate like 20 or 5.5."),
+            NumberRange(min=0, max=99.999, message="Use a rate from 0 to 99.999."),
+        ],
+    )
+    label = StringField(
+        "Name on receipts", default="Tax", validators=[DataRequired(), Length(max=40)]
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.country.choices = _countries()
+
+
+class CouponForm(FlaskForm):
+    code = StringField(
+        "Code",
+        validators=[
+            DataRequired("Give the code."),
+            Length(max=40),
+            Regexp(r"^[A-Za-z0-9_-]+$", message="Use letters, digits, dashes or underscores."),
+        ],
+    )
+    description = StringField("Description (optional)", validators=[Optional(), Length(max=200)])
+    kind = SelectField(
+        "Takes off", choices=choices([("percent", "A percentage"), ("fixed", "An amount")])
+    )
+    value = AmountField(
+        "Value (per cent, or amount)",
+        places=2,
+        validators=[
+            InputRequired("Enter the value."),
+            NumberRange(min=0.01, max=10**6, message="Enter a value above 0."),
+        ],
+    )
+    min_order = AmountField("Minimum order (optional)", places=2, validators=[Optional(), MONEY])
+    starts_at = DateField("Valid from (optional)", validators=[Optional()])
+    ends_at = DateField("Valid until, not including (optional)", validators=[Optional()])
+    usage_limit = WholeNumberField(
+        "Uses in total (optional)", validators=[Optional(), NumberRange(min=1, max=10**7)]
+    )
+    per_customer_limit = WholeNumberField(
+        "Uses per customer (optional)",
+        default=1,
+        validators=[Optional(), NumberRange(min=1, max=1000)],
+    )
+    first_order_only = BooleanField("Only on a customer's first order")
+    categories = SelectMultipleField("Only for these categories (none: everything)", coerce=int)
+    is_active = BooleanField("Active", default=True)
