@@ -331,7 +331,7 @@ def wallet_of(app: Flask, user_id: int) -> int:
 def shopper_of(user: Any) -> Any:
     """The checkout's view of a signed-in user (for service-level checkout tests)."""
     from qkart.cart.services import CartOwner
-    from qkart.checkout.services import Shopper
+    from qkart.checkout.steps import Shopper
 
     return Shopper(CartOwner(user_id=user.id), user_id=user.id, email=user.email)
 

@@ -12,7 +12,7 @@ from flask_login import current_user, logout_user
 from sqlalchemy.exc import IntegrityError
 
 from qkart.cart.services import CartOwner, CartSummary, load_summary, new_token
-from qkart.checkout.services import Shopper
+from qkart.checkout.steps import Shopper
 from qkart.core.money import Money
 from qkart.extensions import db, login_manager
 from qkart.payments import wallet

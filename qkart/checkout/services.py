@@ -1,4 +1,4 @@
-"""Checkout: each step's answer (the draft), then the order in one transaction.
+"""Placing the order in one transaction, then starting its card payment.
 
 ``place_order`` runs every check in the order the shopper can fix them (cart,
 contact, address, delivery, coupon, stock, payment, total) and raises a domain
@@ -12,17 +12,16 @@ transaction, and a failed call leaves a saved order the shopper can pay again.
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
 from flask import current_app
 from sqlalchemy import select
 
-from qkart.accounts import addresses as address_book
 from qkart.cart.errors import EmptyCartError
 from qkart.cart.models import Cart
-from qkart.cart.services import CartOwner, CartSummary, clear, find_cart, set_coupon, summarize
+from qkart.cart.services import CartOwner, CartSummary, clear, find_cart, summarize
 from qkart.catalog.errors import OutOfStockError
 from qkart.catalog.services import reserve_stock
 from qkart.checkout.errors import (
@@ -31,8 +30,8 @@ from qkart.checkout.errors import (
     ProductUnavailableError,
     TotalChangedError,
 )
-from qkart.checkout.models import CheckoutDraft
-from qkart.checkout.state import CheckoutState, Choices, checkout_state, last_choices
+from qkart.checkout.state import CheckoutState
+from qkart.checkout.steps import Shopper, check_method, find_draft, load_state
 from qkart.core.db import utcnow
 from qkart.core.errors import NotFoundError
 from qkart.core.money import Money
@@ -42,25 +41,11 @@ from qkart.extensions import db, queue
 from qkart.orders.models import Order
 from qkart.orders.services import Delivery, LineSpec, create_order, find_by_idempotency_key
 from qkart.payments import services as payments
-from qkart.payments.errors import InsufficientFundsError, UnknownPaymentMethodError
 from qkart.payments.methods import METHODS, NextStep, StartRequest
 from qkart.payments.models import Payment
 from qkart.shipping.errors import ShippingUnavailableError
 
 MIN_PAGE_LIFETIME = timedelta(minutes=31)
-
-
-@dataclass(frozen=True)
-class Shopper:
-    """Who checks out: a signed-in account, or a guest known by their cart token."""
-
-    owner: CartOwner
-    user_id: int | None = None
-    email: str | None = None
-
-    @property
-    def is_guest(self) -> bool:
-        return self.user_id is None
 
 
 @dataclass(frozen=True)
@@ -77,135 +62,6 @@ def new_checkout_key() -> str:
     return secrets.token_urlsafe(16)
 
 
-# -- the draft: what each step saved -------------------------------------------------
-
-
-def _draft(cart: Cart | None, *, create: bool = False) -> CheckoutDraft | None:
-    if cart is None:
-        return None
-    draft = db.session.get(CheckoutDraft, cart.id)
-    if draft is None and create:
-        draft = CheckoutDraft(cart_id=cart.id)
-        db.session.add(draft)
-        db.session.flush()
-    return draft
-
-
-def choices_for(draft: CheckoutDraft | None, shopper: Shopper) -> Choices:
-    """The draft's answers, with the shopper's usual ones where a step was not answered."""
-    choices = Choices(
-        email=draft.email if draft else None,
-        address_id=draft.address_id if draft else None,
-        address=draft.address if draft else None,
-        shipping_method=draft.shipping_method if draft else None,
-        payment_method=draft.payment_method if draft else None,
-        use_wallet=bool(draft and draft.use_wallet),
-    )
-    if shopper.user_id is None:
-        return choices
-    if choices.address_id is None:
-        saved = address_book.list_addresses(shopper.user_id)
-        if saved:  # the default address sorts first
-            choices = replace(choices, address_id=saved[0].id)
-    usual_shipping, _ = last_choices(shopper.user_id)
-    return replace(choices, usual_shipping=usual_shipping)
-
-
-def load_state(
-    shopper: Shopper, *, summary: CartSummary | None = None, overrides: dict[str, Any] | None = None
-) -> CheckoutState:
-    """The checkout as it stands for ``shopper`` (the cart page and checkout show this)."""
-    cart = summary.cart if summary is not None else find_cart(shopper.owner, with_items=True)
-    summary = summary if summary is not None else summarize(cart)
-    choices = choices_for(_draft(cart), shopper)
-    if overrides:
-        choices = replace(choices, **{k: v for k, v in overrides.items() if v is not None})
-    return checkout_state(
-        summary, user_id=shopper.user_id, user_email=shopper.email, choices=choices
-    )
-
-
-def _cart_for_step(shopper: Shopper) -> Cart:
-    cart = find_cart(shopper.owner, with_items=True)
-    if cart is None or not cart.items:
-        raise EmptyCartError()
-    return cart
-
-
-def save_contact(shopper: Shopper, email: str) -> None:
-    """A guest's e-mail, for the confirmation and the signed link to the order."""
-    draft = _draft(_cart_for_step(shopper), create=True)
-    assert draft is not None
-    draft.email = email.strip().lower()
-
-
-def save_address(
-    shopper: Shopper,
-    *,
-    address_id: int | None = None,
-    fields: dict[str, str] | None = None,
-    make_default: bool = False,
-) -> None:
-    """Ship to a saved address, or a new one (kept in the address book for accounts)."""
-    draft = _draft(_cart_for_step(shopper), create=True)
-    assert draft is not None
-    if shopper.user_id is None:
-        if fields is None:
-            raise AddressRequiredError()
-        draft.address = {k: (fields.get(k) or "").strip() for k in address_book.Address.FIELDS}
-        draft.address["country"] = draft.address["country"].upper()
-    elif fields is not None:
-        saved = address_book.add_address(shopper.user_id, fields, make_default=make_default)
-        draft.address_id = saved.id
-    else:
-        try:
-            draft.address_id = address_book.get_address(shopper.user_id, address_id or 0).id
-        except NotFoundError:
-            raise AddressRequiredError() from None
-    db.session.flush()
-    state = load_state(shopper)
-    if draft.shipping_method and state.shipping_error:
-        draft.shipping_method = None  # not offered at the new address: offer again
-
-
-def save_shipping(shopper: Shopper, code: str) -> None:
-    cart = _cart_for_step(shopper)
-    state = load_state(shopper, overrides={"shipping_method": code})
-    if state.shipping_error:
-        raise ShippingUnavailableError(state.shipping_error)
-    draft = _draft(cart, create=True)
-    assert draft is not None
-    draft.shipping_method = code
-
-
-def save_payment(shopper: Shopper, code: str, *, use_wallet: bool = False) -> None:
-    cart = _cart_for_step(shopper)
-    state = load_state(shopper, overrides={"payment_method": code, "use_wallet": use_wallet})
-    _check_method(state)
-    draft = _draft(cart, create=True)
-    assert draft is not None
-    draft.payment_method = code
-    draft.use_wallet = use_wallet and code == "card"
-
-
-def apply_coupon(shopper: Shopper, code: str) -> coupons.AppliedCoupon:
-    """Check ``code`` against this cart and keep it on the cart; ``CouponError`` says why not."""
-    cart = _cart_for_step(shopper)
-    summary = summarize(cart)
-    set_coupon(shopper.owner, coupons.normalise_code(code))
-    state = load_state(shopper, summary=summary)
-    if state.coupon is None:
-        raise CouponError(
-            (state.coupon_error or "").split(": ", 1)[-1] or "This code cannot be used."
-        )
-    return state.coupon
-
-
-def remove_coupon(shopper: Shopper) -> None:
-    if find_cart(shopper.owner) is not None:
-        set_coupon(shopper.owner, None)
-
-
 # -- placing the order ---------------------------------------------------------------
 
 
@@ -220,19 +76,6 @@ def check_stock(summary: CartSummary) -> None:
         product = line.product
         if line.quantity > product.stock:
             raise OutOfStockError(product.name, product.stock, product.id)
-
-
-def _check_method(state: CheckoutState) -> str:
-    option = state.method(state.payment_method)
-    if option is None:
-        raise UnknownPaymentMethodError("Choose how you want to pay.")
-    if not option.available:
-        if option.code == "wallet":
-            raise InsufficientFundsError(
-                f"You do not have enough balance in your wallet for this purchase. {option.reason}"
-            )
-        raise UnknownPaymentMethodError(option.reason or "Choose another way to pay.")
-    return option.code
 
 
 def _check(state: CheckoutState, expected_total: int | None) -> str:
@@ -254,7 +97,7 @@ def _check(state: CheckoutState, expected_total: int | None) -> str:
             f"The code {state.coupon_error} Remove it from your cart to place the order."
         )
     check_stock(summary)
-    method = _check_method(state)
+    method = check_method(state)
     if expected_total is not None and expected_total != state.breakdown.total.amount:
         raise TotalChangedError(state.breakdown.total)
     return method
@@ -323,7 +166,7 @@ def place_order(
         coupons.redeem(state.coupon, order_id=order.id, user_id=shopper.user_id, email=state.email)
     card_payment = _take_payments(order, method, state, total)
     clear(cart)
-    draft = _draft(cart)
+    draft = find_draft(cart)
     if draft is not None:
         db.session.delete(draft)
     if method == "cod":

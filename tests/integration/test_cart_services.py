@@ -43,7 +43,7 @@ def test_unknown_or_retired_products_are_refused(factory, db):
 
 def test_summary_totals_and_free_shipping(factory, db):
     """The cart is priced by checkout's one breakdown: shipping free from 100.00."""
-    from qkart.checkout.services import Shopper, load_state
+    from qkart.checkout.steps import Shopper, load_state
 
     cheap = factory.product(price=1500, stock=10)
     dear = factory.product(price=9000, stock=10)

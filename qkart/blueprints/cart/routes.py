@@ -18,7 +18,7 @@ from qkart.blueprints.common import (
 from qkart.cart import services as carts
 from qkart.catalog import services as catalog
 from qkart.catalog.errors import ProductNotFoundError
-from qkart.checkout import services as checkout
+from qkart.checkout import steps
 from qkart.core.errors import DomainError
 from qkart.core.htmx import htmx_target, redirect_303, render
 from qkart.extensions import db
@@ -42,7 +42,7 @@ def _cart_page(
 ) -> Response:
     summary = current_cart()
     # Priced exactly as checkout will price it (the same delivery, coupon and tax).
-    state = None if summary.is_empty else checkout.load_state(checkout_shopper(), summary=summary)
+    state = None if summary.is_empty else steps.load_state(checkout_shopper(), summary=summary)
     response = render(
         "cart/cart.html",
         CART_BLOCKS,
@@ -158,7 +158,7 @@ def apply_coupon() -> Response:
     if not form.validate():
         return _cart_page(422, coupon_form=form)
     try:
-        applied = checkout.apply_coupon(checkout_shopper(), form.code.data)
+        applied = steps.apply_coupon(checkout_shopper(), form.code.data)
     except DomainError as error:
         db.session.rollback()
         form.code.errors = [*form.code.errors, str(error)]
@@ -169,6 +169,6 @@ def apply_coupon() -> Response:
 
 @bp.post("/cart/coupon/remove")
 def remove_coupon() -> Response:
-    checkout.remove_coupon(checkout_shopper())
+    steps.remove_coupon(checkout_shopper())
     db.session.commit()
     return _after_coupon_change("Promo code removed.")

@@ -25,6 +25,7 @@ from qkart.blueprints.checkout.forms import (
 from qkart.blueprints.common import checkout_shopper, current_cart
 from qkart.blueprints.orders.routes import order_url, remember_guest_order
 from qkart.checkout import services as checkout
+from qkart.checkout import steps
 from qkart.checkout.state import CheckoutState
 from qkart.core.errors import DomainError
 from qkart.core.htmx import htmx_target, redirect_303, render
@@ -52,7 +53,7 @@ def _page(
     forms: dict[str, Any] | None = None,
 ) -> Response:
     shopper = checkout_shopper()
-    state = checkout.load_state(shopper, summary=current_cart())
+    state = steps.load_state(shopper, summary=current_cart())
     forms = forms or {}
     open_step = _open_step(state, editing)
     place = PlaceOrderForm(formdata=None)
@@ -106,7 +107,7 @@ def save_contact() -> Response:
     if not form.validate():
         return _page(status=422, editing="contact", forms={"contact": form})
     try:
-        checkout.save_contact(checkout_shopper(), form.email.data)
+        steps.save_contact(checkout_shopper(), form.email.data)
     except DomainError as error:
         return _refused("contact", error, {"contact": form})
     db.session.commit()
@@ -122,7 +123,7 @@ def save_address() -> Response:
         if not saved.validate():
             return _page(status=422, editing="address", forms={"saved": saved})
         try:
-            checkout.save_address(shopper, address_id=saved.address_id.data)
+            steps.save_address(shopper, address_id=saved.address_id.data)
         except DomainError as error:
             return _refused("address", error, {"saved": saved})
     else:
@@ -130,7 +131,7 @@ def save_address() -> Response:
         if not form.validate():
             return _page(status=422, editing="address", forms={"address": form})
         try:
-            checkout.save_address(
+            steps.save_address(
                 shopper, fields=form.fields_dict(), make_default=bool(form.is_default.data)
             )
         except DomainError as error:
@@ -145,7 +146,7 @@ def save_shipping() -> Response:
     if not form.validate():
         return _page(status=422, editing="shipping", forms={"shipping": form})
     try:
-        checkout.save_shipping(checkout_shopper(), form.shipping_method.data)
+        steps.save_shipping(checkout_shopper(), form.shipping_method.data)
     except DomainError as error:
         return _refused("shipping", error, {"shipping": form})
     db.session.commit()
@@ -158,7 +159,7 @@ def save_payment() -> Response:
     if not form.validate():
         return _page(status=422, editing="payment", forms={"payment": form})
     try:
-        checkout.save_payment(
+        steps.save_payment(
             checkout_shopper(), form.payment_method.data, use_wallet=bool(form.use_wallet.data)
         )
     except DomainError as error:
@@ -208,7 +209,7 @@ def place_order() -> Response:
     return redirect_303(order_url(order, placed=1))
 
 
-def _duplicate(shopper: checkout.Shopper, key: str) -> Response:
+def _duplicate(shopper: steps.Shopper, key: str) -> Response:
     placed = checkout.place_order(shopper, idempotency_key=key)
     if not placed.duplicate:  # pragma: no cover (the twin must exist after the conflict)
         db.session.rollback()
