@@ -34,6 +34,7 @@ from qkart.checkout.state import CheckoutState
 from qkart.checkout.steps import Shopper, check_method, find_draft, load_state
 from qkart.core.db import utcnow
 from qkart.core.errors import NotFoundError
+from qkart.core.events import emit
 from qkart.core.money import Money
 from qkart.coupons import services as coupons
 from qkart.coupons.errors import CouponError
@@ -172,6 +173,7 @@ def place_order(
     if method == "cod":
         queue.after_commit(db.session(), "mail.send_order_confirmation", order.id)
     db.session.flush()
+    emit("order.placed", order_id=order.id)
     return PlacedOrder(order, card_payment_id=card_payment.id if card_payment else None)
 
 
