@@ -55,6 +55,7 @@ def register_blueprints(app: Flask) -> None:
     from qkart.blueprints.auth import bp as auth_bp
     from qkart.blueprints.cart import bp as cart_bp
     from qkart.blueprints.checkout import bp as checkout_bp
+    from qkart.blueprints.emails import bp as emails_bp
     from qkart.blueprints.health import bp as health_bp
     from qkart.blueprints.orders import bp as orders_bp
     from qkart.blueprints.settings import bp as settings_bp
@@ -63,7 +64,7 @@ def register_blueprints(app: Flask) -> None:
     from qkart.blueprints.webhooks import bp as webhooks_bp
 
     shopper = (shop_bp, cart_bp, checkout_bp, orders_bp, account_bp, wallet_bp, settings_bp)
-    for bp in (*shopper, auth_bp, admin_bp, webhooks_bp, health_bp):
+    for bp in (*shopper, emails_bp, auth_bp, admin_bp, webhooks_bp, health_bp):
         app.register_blueprint(bp)
 
 

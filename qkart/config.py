@@ -117,6 +117,13 @@ def load_config(instance_path: str, overrides: Mapping[str, Any] | None = None) 
         "QKART_CURRENCY": _env("QKART_CURRENCY", "USD"),
         "QKART_LOCALE": _env("QKART_LOCALE", "en_US"),
         "QKART_SHOP_NAME": _env("QKART_SHOP_NAME", "QKart"),
+        # The seller's address printed on invoices and credit notes.
+        "QKART_SHOP_ADDRESS": _env(
+            "QKART_SHOP_ADDRESS", "12 Market Street, Springfield, IL 62701, United States"
+        ),
+        "QKART_RETURN_WINDOW_DAYS": int(_env("QKART_RETURN_WINDOW_DAYS", "14") or 14),
+        # Signed-in shoppers whose cart sits untouched this long get one reminder.
+        "QKART_CART_REMINDER_MINUTES": int(_env("QKART_CART_REMINDER_MINUTES", "60") or 60),
         "QKART_WELCOME_CREDIT": _decimal("QKART_WELCOME_CREDIT", "5000.00"),
         # Where the shop is: the country new addresses start with, and whose tax
         # rates the cart shows before the shopper gives an address.

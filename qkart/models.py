@@ -1,11 +1,13 @@
 """Import every model module so SQLAlchemy and Alembic see the whole schema."""
 
 from qkart.accounts.models import Address, User
-from qkart.cart.models import Cart, CartItem
+from qkart.cart.models import Cart, CartItem, CartReminder
 from qkart.catalog.models import Category, Product
 from qkart.checkout.models import CheckoutDraft
 from qkart.coupons.models import Coupon, CouponRedemption
+from qkart.invoices.models import DocumentCounter, Invoice
 from qkart.jobs.models import OutboxJob
+from qkart.notifications.models import SentEmail, Unsubscribe
 from qkart.orders.models import Order, OrderEvent, OrderLine
 from qkart.payments.models import (
     Payment,
@@ -17,16 +19,20 @@ from qkart.payments.models import (
     WelcomeGrant,
 )
 from qkart.pricing.models import TaxRate
+from qkart.returns.models import Return, ReturnLine
 from qkart.shipping.models import ShippingMethod, ShippingRate
 
 __all__ = [
     "Address",
     "Cart",
     "CartItem",
+    "CartReminder",
     "Category",
     "CheckoutDraft",
     "Coupon",
     "CouponRedemption",
+    "DocumentCounter",
+    "Invoice",
     "Order",
     "OrderEvent",
     "OrderLine",
@@ -35,10 +41,14 @@ __all__ = [
     "PaymentEvent",
     "Product",
     "Refund",
+    "Return",
+    "ReturnLine",
+    "SentEmail",
     "ShippingMethod",
     "ShippingRate",
     "StripeEvent",
     "TaxRate",
+    "Unsubscribe",
     "User",
     "Wallet",
     "WalletEntry",

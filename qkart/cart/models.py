@@ -46,3 +46,21 @@ class CartItem(db.Model):
 
     cart: Mapped[Cart] = relationship(back_populates="items")
     product: Mapped[Product] = relationship()
+
+
+class CartReminder(db.Model):
+    """One "you left something in your cart" e-mail, and whether the cart was bought."""
+
+    __tablename__ = "cart_reminders"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cart_id: Mapped[int] = mapped_column(ForeignKey("carts.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    # The cart as it was when reminded: one reminder per time it is left alone.
+    cart_updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    sent_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    restored_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    recovered_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    order_id: Mapped[int | None] = mapped_column(
+        ForeignKey("orders.id", ondelete="SET NULL"), default=None
+    )

@@ -93,12 +93,16 @@ class CheckoutState:
 
     @property
     def steps_done(self) -> dict[str, bool]:
+        """Each step counts as answered only once the steps before it are (in order)."""
         method = self.method(self.payment_method)
+        contact = bool(self.email)
+        address = contact and self.address is not None
+        shipping = address and self.shipping is not None and self.shipping_error is None
         return {
-            "contact": bool(self.email),
-            "address": self.address is not None,
-            "shipping": self.shipping is not None and self.shipping_error is None,
-            "payment": method is not None and method.available,
+            "contact": contact,
+            "address": address,
+            "shipping": shipping,
+            "payment": shipping and method is not None and method.available,
         }
 
     @property

@@ -6,15 +6,21 @@ as it is at sending time (a reset link made before a password change is dead).
 
 from __future__ import annotations
 
+import logging
+
 from flask import current_app
 from sqlalchemy import select
 
 from qkart.accounts import tokens
 from qkart.accounts.models import User
 from qkart.extensions import db
-from qkart.notifications.services import send_email
+from qkart.invoices.services import issue_invoice
+from qkart.notifications.services import send_email, send_once
 from qkart.orders.access import access_token
-from qkart.orders.models import Order
+from qkart.orders.models import SOLD_STATUSES, Order
+from qkart.payments.services import refunds_of_order
+
+log = logging.getLogger(__name__)
 
 
 def _link(path: str) -> str:
@@ -41,17 +47,65 @@ def order_link(order: Order) -> str:
     return _link(path)
 
 
+def _invoice_attachment(order: Order) -> list[tuple[str, bytes, str]]:
+    """A paid order's invoice, made now if it is not yet; without it the mail still goes."""
+    if order.status not in SOLD_STATUSES:
+        return []
+    try:
+        with db.session.begin_nested():
+            invoice = issue_invoice(order.id)
+    except Exception:  # WeasyPrint missing its fonts, say: the shopper still hears from us
+        log.exception("could not make the invoice of order %s", order.number)
+        return []
+    return [(invoice.filename, invoice.pdf, "application/pdf")] if invoice else []
+
+
 def send_order_confirmation(order_id: int) -> None:
+    """The order is placed (cash on delivery) or paid: lines, totals, link, invoice."""
     order = db.session.get(Order, order_id)
     if order is None:
         return
-    send_email(
+    stage = "paid" if order.status in SOLD_STATUSES else "placed"
+    send_once(
+        f"order:{order.id}:{stage}",
         order.contact_email,
         f"Your {current_app.config['QKART_SHOP_NAME']} order {order.number}",
         "order_confirmation",
         order=order,
         breakdown=order.breakdown,
         link=order_link(order),
+        attachments=_invoice_attachment(order),
+    )
+
+
+ORDER_UPDATES = {
+    "shipped": "Your order {number} is on its way",
+    "delivered": "Your order {number} was delivered",
+    "cancelled": "Your order {number} is cancelled",
+    "return_approved": "Your return for order {number} is approved",
+    "return_rejected": "About your return for order {number}",
+    "return_received": "We received your return for order {number}",
+    "refunded": "Your refund for order {number}",
+}
+
+
+def send_order_update(order_id: int, kind: str) -> None:
+    """One step of the order's life, told once (shipped with tracking, refunded...)."""
+    order = db.session.get(Order, order_id)
+    if order is None or kind not in ORDER_UPDATES:
+        return
+    key = f"order:{order.id}:{kind}"
+    if kind == "refunded":  # each refund is news of its own
+        key += f":{order.updated_at.timestamp():.0f}"
+    send_once(
+        key,
+        order.contact_email,
+        ORDER_UPDATES[kind].format(number=order.number),
+        "order_update",
+        order=order,
+        kind=kind,
+        link=order_link(order),
+        refunds=refunds_of_order(order.id) if kind == "refunded" else [],
     )
 
 
@@ -124,4 +178,34 @@ def send_email_change_notice(user_id: int, new_email: str) -> None:
         user=user,
         new_email=new_email,
         link=_link("/forgot-password"),
+    )
+
+
+def send_cart_reminder(reminder_id: int) -> None:
+    """The one "you left something in your cart" e-mail, with a restore and unsubscribe link."""
+    from qkart.cart.models import Cart, CartReminder
+    from qkart.cart.reminders import restore_token, unsubscribe_token, unsubscribed
+
+    reminder = db.session.get(CartReminder, reminder_id)
+    user = _user(reminder.user_id) if reminder is not None else None
+    cart = db.session.get(Cart, reminder.cart_id) if reminder is not None else None
+    if reminder is None or user is None or cart is None or unsubscribed(user.email):
+        return
+    lines = [line for line in cart.items if line.product.is_active and line.product.stock > 0]
+    if not lines:
+        return
+    leave = _link(f"/emails/unsubscribe/{unsubscribe_token(user.email)}")
+    send_once(
+        f"cart-reminder:{reminder.id}",
+        user.email,
+        "You left something in your cart",
+        "cart_reminder",
+        user=user,
+        lines=lines,
+        link=_link(f"/cart/restore/{restore_token(reminder)}"),
+        unsubscribe=leave,
+        headers={
+            "List-Unsubscribe": f"<{leave}>",
+            "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+        },
     )

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import smtplib
+from collections.abc import Mapping, Sequence
 from email.message import EmailMessage
 from email.utils import make_msgid
 from pathlib import Path
@@ -23,7 +24,18 @@ from qkart.core.db import utcnow
 log = logging.getLogger(__name__)
 
 
-def build_message(to: str, subject: str, template: str, **context: Any) -> EmailMessage:
+Attachment = tuple[str, bytes, str]  # filename, content, MIME type ("application/pdf")
+
+
+def build_message(
+    to: str,
+    subject: str,
+    template: str,
+    *,
+    attachments: Sequence[Attachment] = (),
+    headers: Mapping[str, str] | None = None,
+    **context: Any,
+) -> EmailMessage:
     config = current_app.config
     context.setdefault("shop_name", config["QKART_SHOP_NAME"])
     context.setdefault("base_url", config["QKART_BASE_URL"].rstrip("/"))
@@ -34,6 +46,11 @@ def build_message(to: str, subject: str, template: str, **context: Any) -> Email
     message["Message-ID"] = make_msgid(domain="qkart.local")
     message.set_content(render_template(f"email/{template}.txt", **context))
     message.add_alternative(render_template(f"email/{template}.html", **context), subtype="html")
+    for name, value in (headers or {}).items():
+        message[name] = value
+    for filename, content, mimetype in attachments:
+        maintype, _, subtype = mimetype.partition("/")
+        message.add_attachment(content, maintype=maintype, subtype=subtype, filename=filename)
     return message
 
 
@@ -61,3 +78,20 @@ def _to_outbox(message: EmailMessage, outbox: Path) -> None:
 
 def send_email(to: str, subject: str, template: str, **context: Any) -> None:
     deliver(build_message(to, subject, template, **context))
+
+
+def send_once(key: str, to: str, subject: str, template: str, **context: Any) -> bool:
+    """Send unless a message with ``key`` went out before (a retried job sends nothing).
+
+    The key is recorded in the job's transaction after a successful send; if that
+    commit is lost the message may go twice, never zero times.
+    """
+    from qkart.extensions import db
+    from qkart.notifications.models import SentEmail
+
+    if db.session.get(SentEmail, key) is not None:
+        return False
+    send_email(to, subject, template, **context)
+    db.session.add(SentEmail(key=key))
+    db.session.flush()
+    return True

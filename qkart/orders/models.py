@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from typing import Any
+from urllib.parse import quote
 
 from sqlalchemy import (
     JSON,
@@ -54,6 +55,17 @@ STATUS_LABELS = {
     "returned": "Returned",
     "refunded": "Refunded",
     "partly_refunded": "Partly refunded",
+}
+# Statuses from which the shopper may still cancel (nothing has shipped yet).
+CANCELLABLE = ("placed", "awaiting_payment", "paid", "processing")
+# Carriers with their tracking page ({} is the tracking number).
+CARRIERS: dict[str, tuple[str, str | None]] = {
+    "ups": ("UPS", "https://www.ups.com/track?tracknum={}"),
+    "usps": ("USPS", "https://tools.usps.com/go/TrackConfirmAction?tLabels={}"),
+    "fedex": ("FedEx", "https://www.fedex.com/fedextrack/?trknbr={}"),
+    "dhl": ("DHL", "https://www.dhl.com/global-en/home/tracking.html?tracking-id={}"),
+    "royal-mail": ("Royal Mail", "https://www.royalmail.com/track-your-item#/tracking-results/{}"),
+    "other": ("Other courier", None),
 }
 # Orders whose money counts as the shop's (sales figures).
 SOLD_STATUSES = (
@@ -106,6 +118,12 @@ class Order(TimestampMixin, db.Model):
     idempotency_key: Mapped[str] = mapped_column(String(100), unique=True)
     # Card orders not paid by then are cancelled and their stock released.
     payment_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    # Set when staff ship it: who carries it and the number to follow it by.
+    carrier: Mapped[str | None] = mapped_column(String(20), default=None)
+    tracking_number: Mapped[str | None] = mapped_column(String(40), default=None)
+    shipped_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    # The return window counts from here.
+    delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
 
     lines: Mapped[list[OrderLine]] = relationship(
@@ -177,6 +195,23 @@ class Order(TimestampMixin, db.Model):
     @property
     def awaiting_payment(self) -> bool:
         return self.status == "awaiting_payment"
+
+    @property
+    def can_be_cancelled(self) -> bool:
+        """Before it leaves the warehouse, the shopper may cancel it."""
+        return self.status in CANCELLABLE
+
+    @property
+    def carrier_name(self) -> str | None:
+        return CARRIERS[self.carrier][0] if self.carrier in CARRIERS else self.carrier
+
+    @property
+    def tracking_url(self) -> str | None:
+        """The carrier's tracking page for this parcel, when the carrier has one."""
+        if not self.carrier or not self.tracking_number or self.carrier not in CARRIERS:
+            return None
+        template = CARRIERS[self.carrier][1]
+        return template.format(quote(self.tracking_number, safe="")) if template else None
 
 
 class OrderLine(db.Model):

@@ -159,6 +159,12 @@ def order_is_paid(order_id: int) -> bool:
     return bool(payments) and all(p.status in PAID_STATUSES for p in payments)
 
 
+def refunds_of_order(order_id: int) -> Sequence[Refund]:
+    return db.session.scalars(
+        select(Refund).join(Payment).where(Payment.order_id == order_id).order_by(Refund.id)
+    ).all()
+
+
 def find_payment(payment_id: int) -> Payment | None:
     return db.session.get(Payment, payment_id)
 

@@ -1,7 +1,8 @@
-"""Keyboard only: search, add to cart, check out and pay with Tab, Shift+Tab and Enter.
+"""Keyboard only: search, add to cart, check out and pay with Tab, Shift+Tab, Space and Enter.
 
 Every element that takes focus on the way must show it (the app's :focus-visible
-ring is a box-shadow), and an htmx swap must not drop focus back to the page.
+ring is a box-shadow), and an htmx swap must not drop focus back to the page: not in
+the cart, and not when a checkout step is saved and the checkout is swapped in place.
 """
 
 from __future__ import annotations
@@ -10,15 +11,43 @@ import re
 from collections.abc import Callable
 
 from playwright.sync_api import Page, expect
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from tests.browser.conftest import Shopper
 from tests.browser.helpers import (
     WATCH,
     assert_focus_visible,
+    expect_answered,
     expect_badge,
     focused,
     tab_until,
 )
+
+# Where focus should be after a checkout step is swapped in: somewhere in the checkout.
+FOCUS_IN_CHECKOUT = """() => {
+    const el = document.activeElement;
+    return !!el && el !== document.body && !!el.closest('#checkout');
+}"""
+
+
+def focus_lost_after_swap(page: Page, what: str) -> str | None:
+    """None when focus stayed in the checkout after htmx swapped it; else what happened."""
+    try:
+        page.wait_for_function(FOCUS_IN_CHECKOUT, timeout=1_500)
+        return None
+    except PlaywrightTimeoutError:
+        pass
+    now = focused(page)
+    page.keyboard.press("Tab")
+    after = focused(page) or {"tag": "body", "id": "", "text": ""}
+    region = page.evaluate(
+        "() => document.activeElement.closest('header, main, footer')?.tagName.toLowerCase()"
+    )
+    return (
+        f"after {what}, focus left the checkout (it is on "
+        f"{now['tag'] + '#' + now['id'] if now else '<body>'}); the next Tab goes to "
+        f"<{after['tag']}> {after['text'][:40]!r} in the page's <{region}>"
+    )
 
 
 def test_keyboard_only_search_add_and_check_out(
@@ -69,8 +98,11 @@ def test_keyboard_only_search_add_and_check_out(
     tab_until(page, lambda f: f["tag"] == "a" and f["text"] == "Checkout")
     page.keyboard.press("Enter")
 
-    # A visitor logs in first, still by keyboard, and lands on checkout.
-    expect(page).to_have_url(re.compile(r"/login\?next=%2Fcheckout$"))
+    # Guests may check out; this visitor logs in from the contact step, still by keyboard.
+    expect(page).to_have_url(re.compile(r"/checkout$"))
+    tab_until(page, lambda f: f["tag"] == "a" and f["text"] == "log in")
+    page.keyboard.press("Enter")
+    expect(page).to_have_url(re.compile(r"/login\?next=(/|%2F)checkout$"))
     tab_until(page, lambda f: f["name"] == "email")
     page.keyboard.type(shopper.email)
     tab_until(page, lambda f: f["name"] == "password")
@@ -80,7 +112,7 @@ def test_keyboard_only_search_add_and_check_out(
     expect(page.get_by_role("heading", level=1, name="Checkout")).to_be_visible()
     expect(page.locator(".summary-lines")).to_contain_text(WATCH)
 
-    # The shipping address, field by field, saved in place by htmx.
+    # The shipping address, field by field; each step is saved in place by htmx.
     typed = {
         "full_name": shopper.name,
         "line1": "7 Keyboard Close",
@@ -89,7 +121,7 @@ def test_keyboard_only_search_add_and_check_out(
         "country": "United States",
     }
     # Sent empty first: the errors come back in place and focus stays on the button.
-    save = tab_until(page, lambda f: f["tag"] == "button" and f["text"] == "Save address")
+    save = tab_until(page, lambda f: f["tag"] == "button" and f["text"] == "Use this address")
     page.keyboard.press("Enter")
     expect(page.locator("#full_name-error")).to_be_visible()
     expect(page.locator(f"#{save['id']}")).to_be_focused()
@@ -100,17 +132,28 @@ def test_keyboard_only_search_add_and_check_out(
             tab_until(page, lambda f, name=name: f["name"] == name)
         page.keyboard.type(value)
     expect(page.locator("#country")).to_have_value("US")
-    tab_until(page, lambda f: f["tag"] == "button" and f["text"] == "Save address")
+    tab_until(page, lambda f: f["tag"] == "button" and f["text"] == "Use this address")
     page.keyboard.press("Enter")
-    chosen = page.locator("#addresses input[name=address_id]")
-    expect(chosen).to_be_checked()
-    # Focus lands on the address just added, not back at the top of the page.
-    expect(chosen).to_be_focused()
+    expect_answered(page, "address", "7 Keyboard Close")
+    lost = [focus_lost_after_swap(page, "saving the shipping address")]
+
+    # Payment: Tab into the radio group, Space chooses, then Continue.
+    tab_until(page, lambda f: f["name"] == "payment_method")
     assert_focus_visible(page)
+    page.keyboard.press("Space")
+    expect(page.locator("#pay-wallet")).to_be_checked()
+    tab_until(page, lambda f: f["tag"] == "button" and f["text"] == "Continue")
+    page.keyboard.press("Enter")
+    expect_answered(page, "payment", "QKart wallet")
+    lost.append(focus_lost_after_swap(page, "saving the payment method"))
 
     tab_until(page, lambda f: f["tag"] == "button" and f["text"] == "Place order")
     page.keyboard.press("Enter")
     expect(page.get_by_text("Thank you for your order!")).to_be_visible()
+
+    # Checked last, so that the rest of the journey is proven either way.
+    problems = [problem for problem in lost if problem]
+    assert not problems, "\n".join(problems)
 
 
 def sweep(page: Page, label: str, limit: int = 150) -> int:
@@ -140,6 +183,14 @@ def test_every_stop_shows_focus(page: Page, make_shopper: Callable[..., Shopper]
     page.get_by_label("Password", exact=True).fill(shopper.password)
     page.keyboard.press("Enter")
     expect(page).to_have_url(re.compile(r"/$"))
-    for path in ("/cart", "/checkout", "/account", "/account/addresses", "/orders"):
+    for path in (
+        "/cart",
+        "/checkout",
+        "/account",
+        "/account/addresses",
+        "/orders",
+        "/account/wallet",
+        "/account/settings",
+    ):
         page.goto(path)
         sweep(page, path)

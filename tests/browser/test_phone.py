@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 from playwright.sync_api import BrowserContext, Page, expect
 
 from tests.browser.conftest import Shopper
-from tests.browser.helpers import BOOK, BOOK_SLUG, WATCH, log_in
+from tests.browser.helpers import (
+    BOOK,
+    BOOK_SLUG,
+    WATCH,
+    expect_answered,
+    fill_address,
+    log_in,
+    step,
+)
 
 PHONE = {"width": 360, "height": 740}
 
@@ -79,6 +88,39 @@ def test_catalogue_and_cart_fit_a_phone(
     expect(page.locator("#cart-count")).to_contain_text("6")
     assert_no_sideways_scroll(page, "cart after an update in place")
 
+    page.get_by_label("Promo code").fill("SAVE5")
+    page.get_by_role("button", name="Apply").click()
+    expect(page.locator("#cart-discount")).to_be_visible()
+    assert_no_sideways_scroll(page, "cart with a promo code applied")
+
+    # Checkout in its states: the address form, then every step answered.
     page.goto("/checkout")
-    expect(page.get_by_role("button", name="Place order")).to_be_visible()
-    assert_no_sideways_scroll(page, "checkout")
+    expect(step(page, "address").locator("details[open]")).to_be_visible()
+    assert_no_sideways_scroll(page, "checkout, address form open")
+
+    step(page, "address").get_by_role("button", name="Use this address").click()
+    expect(step(page, "address").locator(".error").first).to_be_visible()
+    assert_no_sideways_scroll(page, "checkout, address form with errors")
+
+    fill_address(page, shopper.name)
+    step(page, "address").get_by_role("button", name="Use this address").click()
+    expect_answered(page, "address", "42 Journey Road")
+    step(page, "shipping").get_by_role("link", name=re.compile("^Change")).click()
+    expect(step(page, "shipping").get_by_role("radio")).to_have_count(3)
+    assert_no_sideways_scroll(page, "checkout, delivery options")
+    step(page, "shipping").get_by_role("button", name="Continue").click()
+    expect_answered(page, "shipping", "Standard delivery")
+    assert_no_sideways_scroll(page, "checkout, payment options")
+
+    step(page, "payment").get_by_role("radio", name=re.compile("^QKart wallet")).check()
+    step(page, "payment").get_by_role("button", name="Continue").click()
+    expect(page.get_by_role("button", name="Place order", exact=True)).to_be_visible()
+    assert_no_sideways_scroll(page, "checkout, ready to place the order")
+
+    page.get_by_role("button", name="Place order", exact=True).click()
+    expect(page.get_by_text("Thank you for your order!")).to_be_visible()
+    assert_no_sideways_scroll(page, "order page")
+
+    page.goto("/account/wallet")
+    expect(page.locator("tbody tr")).to_have_count(2)
+    assert_no_sideways_scroll(page, "wallet")

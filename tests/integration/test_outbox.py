@@ -164,4 +164,9 @@ def test_a_job_that_keeps_failing_is_given_up_after_its_attempts(app, monkeypatc
         assert job.last_error == "ConnectionRefusedError: smtp is down"
         assert execute(job.id) is False  # given up: never run again
         results = run_chores()
-        assert set(results) == {"sweep_outbox", "reconcile_card_payments", "expire_overdue_orders"}
+        assert set(results) == {
+            "sweep_outbox",
+            "reconcile_card_payments",
+            "expire_overdue_orders",
+            "send_reminders",
+        }

@@ -2,4 +2,4 @@ from flask import Blueprint
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
-from qkart.blueprints.admin import routes, rules  # noqa: E402,F401
+from qkart.blueprints.admin import orders, routes, rules  # noqa: E402,F401

@@ -122,3 +122,44 @@ class CouponForm(FlaskForm):
     first_order_only = BooleanField("Only on a customer's first order")
     categories = SelectMultipleField("Only for these categories (none: everything)", coerce=int)
     is_active = BooleanField("Active", default=True)
+
+
+class ShipForm(FlaskForm):
+    carrier = SelectField("Carrier")
+    tracking_number = StringField(
+        "Tracking number",
+        validators=[
+            DataRequired("Enter the tracking number."),
+            Length(max=40, message="Keep it under 40 characters."),
+            Regexp(r"^[A-Za-z0-9 -]{4,40}$", message="Use letters, digits, spaces or dashes."),
+        ],
+        filters=[lambda v: " ".join(v.split()) if isinstance(v, str) else v],
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        from qkart.orders.models import CARRIERS
+
+        super().__init__(*args, **kwargs)
+        self.carrier.choices = choices([(code, name) for code, (name, _) in CARRIERS.items()])
+
+
+class RefundForm(FlaskForm):
+    amount = AmountField(
+        "Amount to refund",
+        places=2,
+        validators=[
+            InputRequired("Enter an amount."),
+            NumberRange(min=0.01, max=10**7, message="Enter an amount above 0."),
+        ],
+    )
+    reason = StringField(
+        "Reason (the shopper sees it)",
+        validators=[DataRequired("Say why."), Length(max=200)],
+    )
+    to_wallet = BooleanField("Refund to the shopper's wallet instead")
+
+
+class NoteForm(FlaskForm):
+    note = StringField(
+        "Note to the shopper", validators=[Optional(), Length(max=500, message="Keep it short.")]
+    )

@@ -15,6 +15,7 @@ from qkart.blueprints.common import (
     referrer_path,
     safe_next,
 )
+from qkart.cart import reminders
 from qkart.cart import services as carts
 from qkart.catalog import services as catalog
 from qkart.catalog.errors import ProductNotFoundError
@@ -172,3 +173,15 @@ def remove_coupon() -> Response:
     steps.remove_coupon(checkout_shopper())
     db.session.commit()
     return _after_coupon_change("Promo code removed.")
+
+
+@bp.get("/cart/restore/<token>")
+def restore(token: str) -> Response:
+    """The link of a reminder e-mail: the cart it was about, in this browser."""
+    copied = reminders.restore(token[:500], cart_owner(create=True))
+    db.session.commit()
+    flash(
+        "Here is your cart again." if copied else "Those items are no longer available.",
+        "success" if copied else "info",
+    )
+    return redirect_303(url_for(".view"))

@@ -42,7 +42,8 @@ class DisableTwoFactorForm(FlaskForm):
 
 
 class DeleteAccountForm(FlaskForm):
-    password = PasswordField("Current password", validators=CURRENT_PASSWORD)
+    # Its own id: the e-mail form on the same page has a password field too.
+    password = PasswordField("Current password", id="delete-password", validators=CURRENT_PASSWORD)
     confirmation = StringField(
         "Type DELETE to confirm",
         validators=[DataRequired("Type DELETE to confirm."), Length(max=20)],

@@ -19,6 +19,7 @@ from qkart.core.money import Money
 from qkart.core.shop import setting_money
 from qkart.extensions import db
 from qkart.payments.models import METHOD_LABELS
+from qkart.returns.services import returns_of
 from qkart.shipping.services import free_shipping_threshold
 
 
@@ -50,6 +51,7 @@ def layout_context() -> dict[str, Any]:
         "shop_name": current_app.config["QKART_SHOP_NAME"],
         "country_name": country_name,
         "payment_label": lambda method: METHOD_LABELS.get(method, method.title()),
+        "order_returns": lambda order: returns_of(order.id),
     }
     if not has_request_context():  # e-mails rendered by jobs
         return shared

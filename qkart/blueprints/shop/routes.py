@@ -19,7 +19,16 @@ RESULTS = {"results": "results"}
 FILTER_NAMES = frozenset(
     {"q", "category", "min_price", "max_price", "rating", "in_stock", "sort", "per_page"}
 )
-ROBOTS_DISALLOW = ("/cart", "/checkout", "/account", "/orders", "/admin", "/login", "/register")
+ROBOTS_DISALLOW = (
+    "/cart",
+    "/checkout",
+    "/account",
+    "/orders",
+    "/admin",
+    "/login",
+    "/register",
+    "/emails",
+)
 
 
 @bp.get("/")

@@ -1,0 +1,185 @@
+"""Staff pages for orders: the list, one order, its next steps, refunds and returns.
+
+Every action is one service call on the order's life cycle (``orders.lifecycle``,
+``returns.services``); a race lost to the shopper or a webhook comes back as a
+clear message, and a refund Stripe refuses leaves everything as it was.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Response, abort, flash, request, url_for
+from flask_login import current_user
+from sqlalchemy import select
+
+from qkart.blueprints.admin import bp
+from qkart.blueprints.admin.forms import NoteForm, RefundForm, ShipForm
+from qkart.blueprints.common import page_number, staff_required
+from qkart.core.errors import DomainError
+from qkart.core.htmx import redirect_303, render
+from qkart.core.money import Money
+from qkart.core.pagination import paginate
+from qkart.core.shop import currency
+from qkart.extensions import db
+from qkart.invoices.services import documents_of
+from qkart.orders import lifecycle
+from qkart.orders import services as orders
+from qkart.orders.models import STATUS_LABELS, STATUSES, Order
+from qkart.payments.services import payments_of_order, refunds_of_order
+from qkart.returns import services as returns
+
+# The buttons a status offers staff (target status -> label); "ship" has its own form.
+NEXT_STEPS = {
+    "placed": {"processing": "Start packing"},
+    "paid": {"processing": "Start packing"},
+    "processing": {},
+    "shipped": {"out_for_delivery": "Out for delivery", "delivered": "Mark delivered"},
+    "out_for_delivery": {"delivered": "Mark delivered"},
+}
+SHIPPABLE = ("paid", "processing")
+
+
+@bp.get("/orders")
+@staff_required
+def order_list() -> Response:
+    status = request.args.get("status", "")
+    stmt = select(Order).order_by(Order.created_at.desc(), Order.id.desc())
+    if status in STATUSES:
+        stmt = stmt.where(Order.status == status)
+    page = paginate(stmt, page_number(request.args.get("page")), 25)
+    return render(
+        "admin/orders.html",
+        orders=page,
+        status=status,
+        statuses=STATUS_LABELS,
+        page_url=lambda n: url_for(".order_list", status=status or None, page=n),
+    )
+
+
+def _page(order: Order, status: int = 200, error: str | None = None, **forms: Any) -> Response:
+    return render(
+        "admin/order.html",
+        status=status,
+        order=order,
+        error=error,
+        payments=payments_of_order(order.id),
+        refunds=refunds_of_order(order.id),
+        returns=returns.returns_of(order.id),
+        documents=documents_of(order.id),
+        next_steps=NEXT_STEPS.get(order.status, {}),
+        shippable=order.status in SHIPPABLE,
+        ship_form=forms.get("ship_form") or ShipForm(formdata=None),
+        refund_form=forms.get("refund_form") or RefundForm(formdata=None),
+        note_form=forms.get("note_form") or NoteForm(formdata=None),
+    )
+
+
+def _order(number: str) -> Order:
+    return orders.get_order(number[:20])
+
+
+def _act(order: Order, action: Any, done: str, **forms: Any) -> Response:
+    """Run one staff action, commit, and come back to the order (or say why not)."""
+    try:
+        action()
+        db.session.commit()
+    except DomainError as error:
+        db.session.rollback()
+        # Staff may read a gateway's reason: it is theirs to act on.
+        return _page(_order(order.number), error.status_code, error=str(error), **forms)
+    flash(done, "success")
+    return redirect_303(url_for(".order_detail", number=order.number))
+
+
+@bp.get("/orders/<number>")
+@staff_required
+def order_detail(number: str) -> Response:
+    return _page(_order(number))
+
+
+@bp.post("/orders/<number>/status")
+@staff_required
+def move_order(number: str) -> Response:
+    order = _order(number)
+    target = request.form.get("status", "")
+    if target not in NEXT_STEPS.get(order.status, {}) and target != "cancelled":
+        return _page(order, 409, error="That step is not open to this order now. Reload the page.")
+    actions = {
+        "processing": lambda: lifecycle.start_packing(order, actor_id=current_user.id),
+        "out_for_delivery": lambda: lifecycle.out_for_delivery(order, actor_id=current_user.id),
+        "delivered": lambda: lifecycle.mark_delivered(order, actor_id=current_user.id),
+        "cancelled": lambda: lifecycle.cancel_order(
+            order, actor="staff", actor_id=current_user.id, note="Cancelled by the shop"
+        ),
+    }
+    return _act(order, actions[target], f"Order {order.number}: {STATUS_LABELS[target]}.")
+
+
+@bp.post("/orders/<number>/ship")
+@staff_required
+def ship(number: str) -> Response:
+    order = _order(number)
+    form = ShipForm()
+    if not form.validate():
+        return _page(order, 422, ship_form=form)
+    return _act(
+        order,
+        lambda: lifecycle.ship_order(
+            order,
+            carrier=form.carrier.data,
+            tracking_number=form.tracking_number.data,
+            actor_id=current_user.id,
+        ),
+        f"Order {order.number} shipped; the shopper has the tracking number.",
+        ship_form=form,
+    )
+
+
+@bp.post("/orders/<number>/refund")
+@staff_required
+def refund(number: str) -> Response:
+    order = _order(number)
+    form = RefundForm()
+    if not form.validate():
+        return _page(order, 422, refund_form=form)
+    amount = Money.from_major(form.amount.data, currency())
+    return _act(
+        order,
+        lambda: lifecycle.refund_order(
+            order,
+            amount,
+            reason=form.reason.data,
+            actor="staff",
+            actor_id=current_user.id,
+            to_wallet=bool(form.to_wallet.data),
+        ),
+        f"Refunded {amount.format()}.",
+        refund_form=form,
+    )
+
+
+@bp.post("/orders/<number>/returns/<int:return_id>/<action>")
+@staff_required
+def return_action(number: str, return_id: int, action: str) -> Response:
+    order = _order(number)
+    ret = returns.get_return(order.id, return_id)
+    form = NoteForm()
+    if not form.validate():
+        return _page(order, 422, note_form=form)
+    note = form.note.data or ""
+    staff = current_user.id
+    resellable = {line.id: f"resellable-{line.id}" in request.form for line in ret.lines}
+    actions = {
+        "approve": (lambda: returns.approve(ret, actor_id=staff, note=note), "Return approved."),
+        "reject": (lambda: returns.reject(ret, actor_id=staff, note=note), "Return rejected."),
+        "receive": (
+            lambda: returns.receive(ret, resellable=resellable, actor_id=staff),
+            "Return received; resellable items are back in stock.",
+        ),
+        "refund": (lambda: returns.refund(ret, actor_id=staff), "Return refunded."),
+    }
+    if action not in actions:
+        abort(404)
+    run, done = actions[action]
+    return _act(order, run, done, note_form=form)

@@ -1,0 +1,1 @@
+"""Invoices and credit notes: numbered without gaps per year, kept as PDF files."""

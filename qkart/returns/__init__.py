@@ -1,0 +1,1 @@
+"""Returns: a shopper sends delivered items back within the window; staff decide and refund."""
