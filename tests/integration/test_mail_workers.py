@@ -83,3 +83,32 @@ def test_smtp_failure_is_retried_with_back_off(worker_app, smtp):
     job.refresh()
     assert job.get_status() == "finished"
     assert [m["Subject"] for m in inbox.to("otto@example.com")] == ["Confirm your e-mail address"]
+
+
+def test_the_cart_reminder_runs_on_the_rq_scheduler(worker_app, smtp, factory):
+    """As the Procfile's clock does: the tick is a scheduled RQ job; it finds the abandoned
+    cart and queues the reminder, which the worker sends over SMTP; its link restores it."""
+    from datetime import timedelta
+
+    from sqlalchemy import update
+
+    from qkart.cart.models import Cart
+    from qkart.core.db import utcnow
+
+    app, run_worker, queue = worker_app
+    inbox, _ = smtp
+    user = factory.user("kim@example.com", name="Kim Cart")
+    factory.cart_item(user, factory.product("Green Teapot", price=2500, stock=5), 1)
+    with app.app_context():
+        db.session.execute(update(Cart).values(updated_at=utcnow() - timedelta(hours=3)))
+        db.session.commit()
+    queue.enqueue_in(timedelta(seconds=1), "qkart.jobs.maintenance.tick")
+    time.sleep(1.5)
+    result = run_worker()
+    assert result.returncode == 0, result.stderr
+    [message] = inbox.to("kim@example.com")
+    assert message["Subject"] == "You left something in your cart"
+    assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    elsewhere = app.test_client()
+    assert elsewhere.get(find_link(message, "/cart/restore/")).status_code == 303
+    assert "Green Teapot" in elsewhere.get("/cart").get_data(as_text=True)

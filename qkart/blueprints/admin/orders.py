@@ -51,7 +51,7 @@ def order_list() -> Response:
     return render(
         "admin/orders.html",
         orders=page,
-        status=status,
+        chosen=status,
         statuses=STATUS_LABELS,
         page_url=lambda n: url_for(".order_list", status=status or None, page=n),
     )

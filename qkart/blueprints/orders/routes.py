@@ -153,8 +153,12 @@ def request_return(number: str) -> Response:
         db.session.commit()
     except DomainError as error:
         db.session.rollback()
-        form.form_errors.append(public_message(error))
-        return _detail_page(orders.get_order(order.number), error.status_code, return_form=form)
+        return _detail_page(
+            orders.get_order(order.number),
+            error.status_code,
+            return_form=form,
+            error=public_message(error),
+        )
     flash("Your return is requested. We will e-mail you when it is approved.", "success")
     return redirect_303(order_url(order) + "#returns")
 
