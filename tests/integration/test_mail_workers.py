@@ -73,7 +73,9 @@ def test_smtp_failure_is_retried_with_back_off(worker_app, smtp):
     result = run_worker(mail_port=free_port())  # nothing listens there: SMTP is down
     assert result.returncode == 0
     job.refresh()
-    assert job.get_status() == "scheduled"  # waiting for its retry, not lost
+    # Waiting for its retry, not lost: scheduled, or already put back on the queue by the
+    # worker's scheduler if the machine was slow enough for the interval to pass.
+    assert job.get_status() in ("scheduled", "queued")
     assert job.retries_left == 2
     assert inbox.messages == []
     assert re.search(r"ConnectionRefusedError|Connection refused", result.stderr + result.stdout)
