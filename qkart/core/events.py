@@ -24,6 +24,10 @@ EVENTS = {
     "order.placed": "order_id: an order was created (any payment state)",
     "order.paid": "order_id: every payment of the order has succeeded",
     "order.cancelled": "order_id: the order was cancelled (stock and money already put back)",
+    "order.shipped": "order_id: handed to the carrier (carrier and tracking number set)",
+    "order.delivered": "order_id: delivered (the return window starts)",
+    "order.refunded": "order_id, amount: money went back to the shopper (part or all)",
+    "return.requested": "return_id, order_id: a shopper asked to send items back",
     "payment.succeeded": "payment_id, order_id (None for a top-up): the money is in",
     "payment.cancelled": "payment_id, order_id: an open payment will never be paid",
 }

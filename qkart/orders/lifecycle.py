@@ -152,6 +152,7 @@ def ship_order(order: Order, *, carrier: str, tracking_number: str, actor_id: in
     order.carrier, order.tracking_number, order.shipped_at = carrier, tracking_number, utcnow()
     db.session.flush()
     _notify(order, "shipped")
+    emit("order.shipped", order_id=order.id)
 
 
 def out_for_delivery(order: Order, *, actor_id: int | None) -> None:
@@ -168,6 +169,7 @@ def mark_delivered(order: Order, *, actor: str = "staff", actor_id: int | None =
             queue.after_commit(db.session(), "invoices.issue_invoice", order.id)
     db.session.flush()
     _notify(order, "delivered")
+    emit("order.delivered", order_id=order.id)
 
 
 def cancel_by_shopper(order: Order, *, user_id: int | None) -> None:
@@ -226,4 +228,5 @@ def refund_order(
     for record in made:
         queue.after_commit(db.session(), "invoices.issue_credit_note", record.id)
     _notify(order, "refunded")
+    emit("order.refunded", order_id=order.id, amount=amount.amount)
     return made

@@ -20,6 +20,7 @@ from sqlalchemy.orm import selectinload
 from qkart.catalog.services import release_stock
 from qkart.core.db import utcnow
 from qkart.core.errors import ConflictError, NotFoundError
+from qkart.core.events import emit
 from qkart.core.filters import date_text
 from qkart.core.money import Money
 from qkart.extensions import db, queue
@@ -119,6 +120,7 @@ def request_return(
     transition(
         order, "return_requested", actor="shopper", actor_id=user_id, note="Return requested"
     )
+    emit("return.requested", return_id=ret.id, order_id=order.id)
     return ret
 
 
