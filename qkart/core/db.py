@@ -69,3 +69,22 @@ def enforce_sqlite_foreign_keys(engine: Engine) -> None:
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()
+
+
+def move_status(model: Any, row_id: int, current: str | None, target: str, **values: Any) -> bool:
+    """``UPDATE <model> SET status = target WHERE id = row_id AND status = current``.
+
+    The one race-safe way a status changes: of two actors that read the same status
+    and both try to move it, exactly one gets True. ``values`` change in the same UPDATE.
+    """
+    from sqlalchemy import update
+
+    from qkart.extensions import db
+
+    result = db.session.execute(
+        update(model)
+        .where(model.id == row_id, model.status == current)
+        .values(status=target, **values)
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount == 1

@@ -63,6 +63,26 @@ def _document_html(order: Order, document: Invoice, refunds: Sequence[Refund] = 
     )
 
 
+def _issue(
+    order: Order, kind: str, amount: int, refund_id: int | None, refunds: Sequence[Refund]
+) -> Invoice:
+    """Number, render and store one document, in the caller's transaction."""
+    document = Invoice(
+        order_id=order.id,
+        kind=kind,
+        created_at=utcnow(),
+        number=next_number(kind, utcnow().year),
+        amount=amount,
+        currency=order.currency,
+        refund_id=refund_id,
+        pdf=b"",
+    )
+    document.pdf = render_pdf(_document_html(order, document, refunds))
+    db.session.add(document)
+    db.session.flush()
+    return document
+
+
 def find_invoice(order_id: int) -> Invoice | None:
     return db.session.scalar(
         select(Invoice).where(Invoice.order_id == order_id, Invoice.kind == "invoice")
@@ -77,18 +97,7 @@ def issue_invoice(order_id: int) -> Invoice | None:
     existing = find_invoice(order_id)
     if existing is not None:
         return existing
-    document = Invoice(
-        order_id=order.id,
-        kind="invoice",
-        created_at=utcnow(),
-        number=next_number("invoice", utcnow().year),
-        amount=order.total,
-        currency=order.currency,
-        pdf=b"",
-    )
-    document.pdf = render_pdf(_document_html(order, document))
-    db.session.add(document)
-    db.session.flush()
+    document = _issue(order, "invoice", order.total, None, [])
     log.info("invoice %s for order %s", document.number, order.number)
     return document
 
@@ -105,19 +114,7 @@ def issue_credit_note(refund_id: int) -> Invoice | None:
     order = db.session.get(Order, payment.order_id) if payment and payment.order_id else None
     if order is None:
         return None
-    document = Invoice(
-        order_id=order.id,
-        kind="credit_note",
-        created_at=utcnow(),
-        number=next_number("credit_note", utcnow().year),
-        amount=refund.amount,
-        currency=order.currency,
-        refund_id=refund.id,
-        pdf=b"",
-    )
-    document.pdf = render_pdf(_document_html(order, document, [refund]))
-    db.session.add(document)
-    db.session.flush()
+    document = _issue(order, "credit_note", refund.amount, refund.id, [refund])
     return document
 
 

@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import selectinload
 
-from qkart.core.db import utcnow
+from qkart.core.db import move_status, utcnow
 from qkart.core.errors import ConflictError
 from qkart.core.money import Money
 from qkart.core.pagination import Page, paginate
@@ -89,13 +89,7 @@ def transition(
         raise InvalidTransitionError(
             f"An order that is {_label(current)} cannot become {_label(target)}."
         )
-    result = db.session.execute(
-        update(Order)
-        .where(Order.id == order.id, Order.status == current)
-        .values(status=target, updated_at=utcnow())
-        .execution_options(synchronize_session=False)
-    )
-    if result.rowcount != 1:
+    if not move_status(Order, order.id, current, target, updated_at=utcnow()):
         db.session.refresh(order)
         raise ConflictError(
             f"This order changed in the meantime: it is now {_label(order.status)}. "

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 
 from sqlalchemy import select, update
 
-from qkart.core.db import utcnow
+from qkart.core.db import move_status, utcnow
 from qkart.core.events import emit
 from qkart.core.money import Money
 from qkart.extensions import db
@@ -83,13 +83,7 @@ def transition_payment(
             f"A payment that is {PAYMENT_STATUS_LABELS.get(current or '', current)} "
             f"cannot become {PAYMENT_STATUS_LABELS.get(target, target)}."
         )
-    result = db.session.execute(
-        update(Payment)
-        .where(Payment.id == payment.id, Payment.status == current)
-        .values(status=target, updated_at=utcnow(), **values)
-        .execution_options(synchronize_session=False)
-    )
-    if result.rowcount != 1:
+    if not move_status(Payment, payment.id, current, target, updated_at=utcnow(), **values):
         db.session.refresh(payment)
         raise PaymentTransitionError(
             f"This payment changed while we worked on it (it is now {payment.status_label})."

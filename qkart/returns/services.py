@@ -14,11 +14,11 @@ from datetime import timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 from flask import current_app
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from qkart.catalog.services import release_stock
-from qkart.core.db import utcnow
+from qkart.core.db import move_status, utcnow
 from qkart.core.errors import ConflictError, NotFoundError
 from qkart.core.events import emit
 from qkart.core.filters import date_text
@@ -132,13 +132,7 @@ def _move(ret: Return, target: str, **values: object) -> None:
             f"A return that is {RETURN_LABELS.get(current, current).lower()} cannot be "
             f"{RETURN_LABELS.get(target, target).lower()}."
         )
-    moved = db.session.execute(
-        update(Return)
-        .where(Return.id == ret.id, Return.status == current)
-        .values(status=target, updated_at=utcnow(), **values)
-        .execution_options(synchronize_session=False)
-    )
-    if moved.rowcount != 1:
+    if not move_status(Return, ret.id, current, target, updated_at=utcnow(), **values):
         raise ConflictError("Someone else dealt with this return a moment ago. Reload the page.")
     db.session.refresh(ret)
 
