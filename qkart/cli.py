@@ -100,6 +100,14 @@ def seed(count: int | None, batch: int) -> None:
 @click.argument("email")
 @click.option("--name", default="Shop admin", show_default=True)
 @click.option(
+    "--role",
+    type=click.Choice(["owner", "admin", "manager"]),
+    default="owner",
+    show_default=True,
+    help="owner: everything, staff included; admin: all but staff; manager: catalogue, "
+    "stock and orders.",
+)
+@click.option(
     "--password",
     prompt=True,
     hide_input=True,
@@ -107,22 +115,22 @@ def seed(count: int | None, batch: int) -> None:
     help="Asked for when not given.",
 )
 @with_appcontext
-def create_admin(email: str, name: str, password: str) -> None:
-    """Create a staff account with the admin role (or promote an existing account)."""
+def create_admin(email: str, name: str, role: str, password: str) -> None:
+    """Create a staff account (the shop's owner by default), or promote an existing one."""
     try:
         address = accounts.check_email(email)
     except ValueError as error:
         raise click.BadParameter(str(error), param_hint="EMAIL") from None
     existing = accounts.find_user_by_email(address)
     if existing is not None:
-        existing.role = "admin"
+        existing.role = role
         db.session.commit()
-        click.echo(f"{address} already had an account; it is now an admin.")
+        click.echo(f"{address} already had an account; it is now {role}.")
         return
     try:
-        user = accounts.register_user(name, address, password, role="admin")
+        user = accounts.register_user(name, address, password, role=role)
     except (EmailTakenError, WeakPasswordError) as error:
         raise click.BadParameter(str(error), param_hint="--password") from None
     user.email_verified_at = user.created_at
     db.session.commit()
-    click.echo(f"Admin {address} created. Log in at /login.")
+    click.echo(f"Staff account {address} ({role}) created. Log in at /login.")

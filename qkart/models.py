@@ -1,6 +1,7 @@
 """Import every model module so SQLAlchemy and Alembic see the whole schema."""
 
 from qkart.accounts.models import Address, User
+from qkart.audit.models import AuditEntry
 from qkart.cart.models import Cart, CartItem, CartReminder
 from qkart.catalog.models import Category, Product
 from qkart.checkout.models import CheckoutDraft
@@ -24,6 +25,7 @@ from qkart.shipping.models import ShippingMethod, ShippingRate
 
 __all__ = [
     "Address",
+    "AuditEntry",
     "Cart",
     "CartItem",
     "CartReminder",

@@ -11,8 +11,26 @@ from sqlalchemy.orm import Mapped, mapped_column
 from qkart.core.db import TimestampMixin, UTCDateTime
 from qkart.extensions import db
 
-ROLES = ("customer", "staff", "admin")
-STAFF_ROLES = frozenset({"staff", "admin"})
+ROLES = ("customer", "manager", "admin", "owner")
+# What staff may do, by area of the shop; a role is a set of these.
+PERMISSIONS = {
+    "catalogue": "Products and categories",
+    "stock": "Stock levels",
+    "orders": "Orders, shipping and returns",
+    "refunds": "Refunds",
+    "customers": "Customers and their wallets",
+    "coupons": "Promo codes",
+    "settings": "Shop settings, delivery options and taxes",
+    "staff": "Staff accounts and their roles",
+}
+ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
+    "customer": frozenset(),
+    "manager": frozenset({"catalogue", "stock", "orders"}),
+    "admin": frozenset(PERMISSIONS) - {"staff"},
+    "owner": frozenset(PERMISSIONS),
+}
+STAFF_ROLES = frozenset(role for role, allowed in ROLE_PERMISSIONS.items() if allowed)
+ROLE_LABELS = {"customer": "Customer", "manager": "Manager", "admin": "Admin", "owner": "Owner"}
 
 
 class User(UserMixin, TimestampMixin, db.Model):
@@ -50,7 +68,15 @@ class User(UserMixin, TimestampMixin, db.Model):
 
     @property
     def is_admin(self) -> bool:
-        return self.role == "admin"
+        return self.role in ("admin", "owner")
+
+    @property
+    def permissions(self) -> frozenset[str]:
+        return ROLE_PERMISSIONS.get(self.role, frozenset())
+
+    def can(self, permission: str) -> bool:
+        """Whether this member of staff may work in ``permission``'s area of the shop."""
+        return permission in self.permissions
 
     @property
     def has_2fa(self) -> bool:

@@ -3,18 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import wraps
 from typing import ParamSpec, TypeVar
 from urllib.parse import urlsplit
 
-from flask import abort, g, request, session
+from flask import g, request, session
 from flask_login import current_user, logout_user
 from sqlalchemy.exc import IntegrityError
 
 from qkart.cart.services import CartOwner, CartSummary, load_summary, new_token
 from qkart.checkout.steps import Shopper
 from qkart.core.money import Money
-from qkart.extensions import db, login_manager
+from qkart.extensions import db
 from qkart.payments import wallet
 
 P = ParamSpec("P")
@@ -97,20 +96,6 @@ def referrer_path() -> str | None:
     if parts.netloc and parts.netloc != request.host:
         return None
     return parts.path + (f"?{parts.query}" if parts.query else "")
-
-
-def staff_required(view: Callable[P, R]) -> Callable[P, R]:
-    """Staff-only view: visitors go to login, signed-in customers get a 403."""
-
-    @wraps(view)
-    def wrapped(*args: P.args, **kwargs: P.kwargs) -> R:
-        if not current_user.is_authenticated:
-            return login_manager.unauthorized()  # type: ignore[return-value]
-        if not current_user.is_staff:
-            abort(403)
-        return view(*args, **kwargs)
-
-    return wrapped
 
 
 def commit_or_retry(action: Callable[[], R]) -> R:

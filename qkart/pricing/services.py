@@ -155,17 +155,25 @@ def all_rates() -> list[TaxRate]:
     )
 
 
-def set_rate(country: str, tax_class: str, rate: Decimal, label: str) -> TaxRate:
-    """The rate of a class in a country: created, or changed if it exists."""
-    row = db.session.scalar(
+def find_rate(country: str, tax_class: str) -> TaxRate | None:
+    return db.session.scalar(
         select(TaxRate).where(TaxRate.country == country, TaxRate.tax_class == tax_class)
     )
+
+
+def set_rate(country: str, tax_class: str, rate: Decimal, label: str) -> TaxRate:
+    """The rate of a class in a country: created, or changed if it exists."""
+    row = find_rate(country, tax_class)
     if row is None:
         row = TaxRate(country=country, tax_class=tax_class)
         db.session.add(row)
     row.rate, row.label = rate, label
     db.session.flush()
     return row
+
+
+def get_rate(rate_id: int) -> TaxRate | None:
+    return db.session.get(TaxRate, rate_id)
 
 
 def delete_rate(rate_id: int) -> None:

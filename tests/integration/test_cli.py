@@ -50,7 +50,7 @@ def test_create_admin(app):
     assert result.exit_code == 0, result.output
     with app.app_context():
         boss = db.session.scalar(select(User).where(User.email == "boss@example.com"))
-        assert boss.role == "admin" and boss.is_staff
+        assert boss.role == "owner" and boss.is_staff and boss.can("staff")
     weak = runner.invoke(args=["create-admin", "weak@example.com", "--password", "short"])
     assert weak.exit_code != 0 and "at least 8" in weak.output
     bad = runner.invoke(args=["create-admin", "not-an-email", "--password", "admin-pass-1"])

@@ -1,5 +1,8 @@
 from flask import Blueprint
 
-bp = Blueprint("admin", __name__, url_prefix="/admin")
+from qkart.blueprints.admin.guard import check_permission
 
-from qkart.blueprints.admin import orders, routes, rules  # noqa: E402,F401
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+bp.before_request(check_permission)
+
+from qkart.blueprints.admin import audit, orders, routes, rules  # noqa: E402,F401

@@ -13,9 +13,12 @@ from flask import Response, abort, flash, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
+from qkart.audit.services import snapshot
 from qkart.blueprints.admin import bp
+from qkart.blueprints.admin.audit import audit
 from qkart.blueprints.admin.forms import NoteForm, RefundForm, ShipForm
-from qkart.blueprints.common import page_number, staff_required
+from qkart.blueprints.admin.guard import requires
+from qkart.blueprints.common import page_number
 from qkart.core.errors import DomainError
 from qkart.core.htmx import redirect_303, render
 from qkart.core.money import Money
@@ -41,7 +44,7 @@ SHIPPABLE = ("paid", "processing")
 
 
 @bp.get("/orders")
-@staff_required
+@requires("orders")
 def order_list() -> Response:
     status = request.args.get("status", "")
     stmt = select(Order).order_by(Order.created_at.desc(), Order.id.desc())
@@ -79,10 +82,16 @@ def _order(number: str) -> Order:
     return orders.get_order(number[:20])
 
 
-def _act(order: Order, action: Any, done: str, **forms: Any) -> Response:
-    """Run one staff action, commit, and come back to the order (or say why not)."""
+WATCHED = ("status", "carrier", "tracking_number")
+
+
+def _act(order: Order, action: Any, done: str, what: str, **forms: Any) -> Response:
+    """Run one staff action, record it, commit, and come back (or say why not)."""
+    before = snapshot(order, WATCHED)
     try:
         action()
+        db.session.refresh(order)
+        audit(what, order, summary=done, before=before, after=snapshot(order, WATCHED))
         db.session.commit()
     except DomainError as error:
         db.session.rollback()
@@ -93,13 +102,13 @@ def _act(order: Order, action: Any, done: str, **forms: Any) -> Response:
 
 
 @bp.get("/orders/<number>")
-@staff_required
+@requires("orders")
 def order_detail(number: str) -> Response:
     return _page(_order(number))
 
 
 @bp.post("/orders/<number>/status")
-@staff_required
+@requires("orders")
 def move_order(number: str) -> Response:
     order = _order(number)
     target = request.form.get("status", "")
@@ -113,11 +122,13 @@ def move_order(number: str) -> Response:
             order, actor="staff", actor_id=current_user.id, note="Cancelled by the shop"
         ),
     }
-    return _act(order, actions[target], f"Order {order.number}: {STATUS_LABELS[target]}.")
+    return _act(
+        order, actions[target], f"Order {order.number}: {STATUS_LABELS[target]}.", "order.status"
+    )
 
 
 @bp.post("/orders/<number>/ship")
-@staff_required
+@requires("orders")
 def ship(number: str) -> Response:
     order = _order(number)
     form = ShipForm()
@@ -132,12 +143,13 @@ def ship(number: str) -> Response:
             actor_id=current_user.id,
         ),
         f"Order {order.number} shipped; the shopper has the tracking number.",
+        "order.ship",
         ship_form=form,
     )
 
 
 @bp.post("/orders/<number>/refund")
-@staff_required
+@requires("refunds")
 def refund(number: str) -> Response:
     order = _order(number)
     form = RefundForm()
@@ -154,13 +166,14 @@ def refund(number: str) -> Response:
             actor_id=current_user.id,
             to_wallet=bool(form.to_wallet.data),
         ),
-        f"Refunded {amount.format()}.",
+        f"Refunded {amount.format()}: {form.reason.data}",
+        "order.refund",
         refund_form=form,
     )
 
 
 @bp.post("/orders/<number>/returns/<int:return_id>/<action>")
-@staff_required
+@requires("orders")
 def return_action(number: str, return_id: int, action: str) -> Response:
     order = _order(number)
     ret = returns.get_return(order.id, return_id)
@@ -181,5 +194,7 @@ def return_action(number: str, return_id: int, action: str) -> Response:
     }
     if action not in actions:
         abort(404)
+    if action == "refund" and not current_user.can("refunds"):
+        abort(403)  # deciding returns is order work; giving money back is refunds work
     run, done = actions[action]
-    return _act(order, run, done, note_form=form)
+    return _act(order, run, done, f"return.{action}", note_form=form)

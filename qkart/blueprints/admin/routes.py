@@ -1,4 +1,4 @@
-"""Staff area. Every view here is staff-only (one line: ``staff_required``)."""
+"""The staff home page: today's figures, latest orders, low stock (any member of staff)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from datetime import timedelta
 from flask import Response
 
 from qkart.blueprints.admin import bp
-from qkart.blueprints.common import staff_required
+from qkart.blueprints.admin.guard import ANY_STAFF, requires
 from qkart.catalog.services import low_stock_products
 from qkart.core.db import utcnow
 from qkart.core.htmx import render
@@ -16,7 +16,7 @@ from qkart.orders.services import recent_orders, sales_since
 
 
 @bp.get("/")
-@staff_required
+@requires(ANY_STAFF)
 def dashboard() -> Response:
     now = utcnow()
     return render(

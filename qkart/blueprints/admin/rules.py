@@ -9,14 +9,16 @@ from typing import Any
 from flask import Response, flash, url_for
 from sqlalchemy import select
 
+from qkart.audit.services import snapshot
 from qkart.blueprints.admin import bp
+from qkart.blueprints.admin.audit import audit
 from qkart.blueprints.admin.forms import (
     CouponForm,
     ShippingMethodForm,
     ShippingRateForm,
     TaxRateForm,
 )
-from qkart.blueprints.common import staff_required
+from qkart.blueprints.admin.guard import requires
 from qkart.catalog.models import Category
 from qkart.catalog.services import list_categories
 from qkart.core.errors import DomainError
@@ -68,7 +70,7 @@ def _method_fields(form: ShippingMethodForm) -> dict[str, object]:
 
 
 @bp.route("/shipping", methods=["GET", "POST"])
-@staff_required
+@requires("settings")
 def shipping_methods() -> Response:
     form = ShippingMethodForm()
     if not form.validate_on_submit():
@@ -78,6 +80,7 @@ def shipping_methods() -> Response:
     except DomainError as error:
         _refuse(form, error)
         return _shipping_page(form, 422)
+    audit("shipping.method.create", method, after=snapshot(method, shipping.METHOD_FIELDS))
     db.session.commit()
     flash(f"{method.name} added. Give it a rate so shoppers can choose it.", "success")
     return redirect_303(url_for(".shipping_method", method_id=method.id))
@@ -101,7 +104,7 @@ def _method_page(
 
 
 @bp.route("/shipping/<int:method_id>", methods=["GET", "POST"])
-@staff_required
+@requires("settings")
 def shipping_method(method_id: int) -> Response:
     method = shipping.get_method(method_id)
     form = ShippingMethodForm()
@@ -111,8 +114,11 @@ def shipping_method(method_id: int) -> Response:
             form if form.is_submitted() else None,
             status=422 if form.is_submitted() else 200,
         )
+    before = snapshot(method, shipping.METHOD_FIELDS)
     try:
         shipping.save_method(method, _method_fields(form))
+        after = snapshot(method, shipping.METHOD_FIELDS)
+        audit("shipping.method.update", method, before=before, after=after)
     except DomainError as error:
         _refuse(form, error)
         return _method_page(shipping.get_method(method_id), form, status=422)
@@ -122,7 +128,7 @@ def shipping_method(method_id: int) -> Response:
 
 
 @bp.post("/shipping/<int:method_id>/rates")
-@staff_required
+@requires("settings")
 def add_shipping_rate(method_id: int) -> Response:
     method = shipping.get_method(method_id)
     form = ShippingRateForm()
@@ -134,6 +140,11 @@ def add_shipping_rate(method_id: int) -> Response:
         return _method_page(method, rate_form=form, status=422)
     from_amount = int(start) if method.basis == "weight" else _minor(start)
     try:
+        audit(
+            "shipping.rate.create",
+            method,
+            after={"country": form.country.data, "from": from_amount, "price": form.price.data},
+        )
         shipping.add_rate(
             method,
             country=form.country.data,
@@ -149,9 +160,18 @@ def add_shipping_rate(method_id: int) -> Response:
 
 
 @bp.post("/shipping/<int:method_id>/rates/<int:rate_id>/delete")
-@staff_required
+@requires("settings")
 def delete_shipping_rate(method_id: int, rate_id: int) -> Response:
-    shipping.delete_rate(shipping.get_method(method_id), rate_id)
+    method = shipping.get_method(method_id)
+    gone = [r for r in method.rates if r.id == rate_id]
+    shipping.delete_rate(method, rate_id)
+    if gone:
+        audit(
+            "shipping.rate.delete",
+            method,
+            before=snapshot(gone[0], ("country", "from_amount", "price")),
+            after={},
+        )
     db.session.commit()
     flash("Rate removed.", "success")
     return redirect_303(url_for(".shipping_method", method_id=method_id))
@@ -170,21 +190,30 @@ def _taxes_page(form: TaxRateForm | None = None, status: int = 200) -> Response:
 
 
 @bp.route("/taxes", methods=["GET", "POST"])
-@staff_required
+@requires("settings")
 def tax_rates() -> Response:
     form = TaxRateForm()
     if not form.validate_on_submit():
         return _taxes_page(form, 422 if form.is_submitted() else 200)
-    pricing.set_rate(form.country.data, form.tax_class.data, form.rate.data, form.label.data)
+    fields = ("country", "tax_class", "rate", "label")
+    existing = pricing.find_rate(form.country.data, form.tax_class.data)
+    before = snapshot(existing, fields) if existing is not None else None
+    row = pricing.set_rate(form.country.data, form.tax_class.data, form.rate.data, form.label.data)
+    audit("tax.rate.set", row, before=before, after=snapshot(row, fields))
     db.session.commit()
     flash("Tax rate saved.", "success")
     return redirect_303(url_for(".tax_rates"))
 
 
 @bp.post("/taxes/<int:rate_id>/delete")
-@staff_required
+@requires("settings")
 def delete_tax_rate(rate_id: int) -> Response:
-    pricing.delete_rate(rate_id)
+    row = pricing.get_rate(rate_id)
+    if row is not None:
+        audit(
+            "tax.rate.delete", row, before=snapshot(row, ("country", "tax_class", "rate")), after={}
+        )
+        pricing.delete_rate(rate_id)
     db.session.commit()
     flash("Tax rate removed.", "success")
     return redirect_303(url_for(".tax_rates"))
@@ -248,7 +277,7 @@ def _save_coupon(form: CouponForm, coupon: Any) -> Any:
 
 
 @bp.route("/coupons", methods=["GET", "POST"])
-@staff_required
+@requires("coupons")
 def coupon_list() -> Response:
     form = _coupon_form()
     if not form.validate_on_submit():
@@ -256,6 +285,7 @@ def coupon_list() -> Response:
     saved = _save_coupon(form, None)
     if saved is None:
         return _coupons_page(form, 422)
+    audit("coupon.create", saved, after=snapshot(saved, ("code", *coupons.COUPON_FIELDS)))
     db.session.commit()
     flash(f"Promo code {saved.code} created.", "success")
     return redirect_303(url_for(".coupon_list"))
@@ -274,13 +304,18 @@ def _form_for(coupon: Any) -> CouponForm:
 
 
 @bp.route("/coupons/<int:coupon_id>", methods=["GET", "POST"])
-@staff_required
+@requires("coupons")
 def coupon_edit(coupon_id: int) -> Response:
     coupon = coupons.get_coupon(coupon_id)
     form = _coupon_form()
     if not form.is_submitted():
         form = _form_for(coupon)
-    elif form.validate() and _save_coupon(form, coupon) is not None:
+    elif form.validate():
+        before = snapshot(coupon, ("code", *coupons.COUPON_FIELDS))
+        if _save_coupon(form, coupon) is None:
+            return render("admin/coupon.html", status=422, coupon=coupon, form=form)
+        after = snapshot(coupon, ("code", *coupons.COUPON_FIELDS))
+        audit("coupon.update", coupon, before=before, after=after)
         db.session.commit()
         flash("Promo code saved.", "success")
         return redirect_303(url_for(".coupon_list"))

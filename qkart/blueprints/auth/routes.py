@@ -12,6 +12,7 @@ from qkart.accounts import twofactor
 from qkart.accounts.errors import InvalidCredentialsError
 from qkart.accounts.models import User
 from qkart.accounts.tokens import ExpiredTokenError, InvalidTokenError
+from qkart.audit import services as audit_log
 from qkart.blueprints.auth import bp
 from qkart.blueprints.auth.forms import (
     ForgotPasswordForm,
@@ -79,11 +80,22 @@ def ask_to_log_in() -> Response:
 
 
 def start_session(user: User, *, remember: bool = False) -> None:
-    """Log in on a fresh session (no fixation), keeping the visitor's cart."""
+    """Log in on a fresh session (no fixation), keeping the visitor's cart.
+
+    A member of staff's login goes into the audit log, with where it came from.
+    """
     visitor_cart = session.get(CART_TOKEN_KEY)
     merge_carts(visitor_cart, user.id)
     session.clear()
     login_user(user, remember=remember)
+    if user.is_staff:
+        audit_log.record(
+            "staff.login",
+            actor_id=user.id,
+            actor_email=user.email,
+            ip=request.remote_addr or "",
+            summary=f"Logged in ({user.role})",
+        )
 
 
 def _create_account(form: RegisterForm) -> User:
