@@ -1,6 +1,6 @@
 """Import every model module so SQLAlchemy and Alembic see the whole schema."""
 
-from qkart.accounts.models import Address, User
+from qkart.accounts.models import Address, StaffInvitation, User
 from qkart.audit.models import AuditEntry
 from qkart.cart.models import Cart, CartItem, CartReminder
 from qkart.catalog.models import Category, Product
@@ -48,6 +48,7 @@ __all__ = [
     "SentEmail",
     "ShippingMethod",
     "ShippingRate",
+    "StaffInvitation",
     "StripeEvent",
     "TaxRate",
     "Unsubscribe",

@@ -53,6 +53,8 @@ class User(UserMixin, TimestampMixin, db.Model):
     totp_last_counter: Mapped[int | None] = mapped_column(BigInteger, default=None)
     recovery_codes: Mapped[str | None] = mapped_column(Text, default=None)
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    # Set by staff: a blocked account cannot log in (its sessions end) or order.
+    blocked_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
 
     def get_id(self) -> str:
         """Flask-Login's session key: the id and the session version together."""
@@ -61,6 +63,10 @@ class User(UserMixin, TimestampMixin, db.Model):
     @property
     def is_active(self) -> bool:  # type: ignore[override]
         return self.deleted_at is None
+
+    @property
+    def is_blocked(self) -> bool:
+        return self.blocked_at is not None
 
     @property
     def is_staff(self) -> bool:
@@ -114,3 +120,18 @@ class Address(TimestampMixin, db.Model):
     def as_dict(self) -> dict[str, str]:
         """The copy an order keeps, so later edits never change a placed order."""
         return {field: getattr(self, field) or "" for field in self.FIELDS}
+
+
+class StaffInvitation(TimestampMixin, db.Model):
+    """An e-mailed invitation to join the staff with a role; the link is signed."""
+
+    __tablename__ = "staff_invitations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), index=True)
+    role: Mapped[str] = mapped_column(String(20))
+    invited_by: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), default=None
+    )
+    accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)

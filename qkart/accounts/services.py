@@ -7,7 +7,7 @@ import re
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from email_validator import EmailNotValidError, validate_email
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
 
 from qkart.accounts import tokens
 from qkart.accounts.errors import EmailTakenError, InvalidCredentialsError, WeakPasswordError
@@ -90,6 +90,10 @@ def authenticate(email: str, password: str) -> User:
         raise InvalidCredentialsError()
     if not _verify(user.password_hash, password):
         raise InvalidCredentialsError()
+    if user.is_blocked:
+        raise InvalidCredentialsError(
+            "This account is blocked. Write to us if you think this is a mistake."
+        )
     if _hasher.check_needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     return user
@@ -130,7 +134,9 @@ def load_session_user(session_id: str) -> User | None:
     if not user_id.isdigit() or not version.isdigit():
         return None
     user = db.session.get(User, int(user_id))
-    if user is None or not user.is_active or user.session_version != int(version):
+    if user is None or not user.is_active or user.is_blocked:
+        return None
+    if user.session_version != int(version):
         return None
     return user
 
@@ -223,3 +229,24 @@ def confirm_email_change(token: str) -> User:
     if user.email_verified_at is None:
         mark_verified(user)
     return user
+
+
+def find_customers(text: str, limit: int = 10) -> list[User]:
+    """Accounts by e-mail or name (contains), for the staff search and customer list."""
+    text = text.strip()
+    if not text:
+        return []
+    return list(
+        db.session.scalars(
+            select(User)
+            .where(
+                User.deleted_at.is_(None),
+                or_(
+                    User.email.icontains(text, autoescape=True),
+                    User.name.icontains(text, autoescape=True),
+                ),
+            )
+            .order_by(User.name)
+            .limit(limit)
+        ).all()
+    )

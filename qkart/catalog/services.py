@@ -208,3 +208,21 @@ def low_stock_products(threshold: int = 5, limit: int = 10) -> Sequence[Product]
         .limit(limit)
     )
     return db.session.scalars(stmt).all()
+
+
+def find_products(text: str, limit: int = 10) -> Sequence[Product]:
+    """Products (sold or retired) by name or SKU, for the staff search."""
+    text = text.strip()
+    if not text:
+        return []
+    return db.session.scalars(
+        select(Product)
+        .where(
+            or_(
+                Product.name.icontains(text, autoescape=True),
+                Product.sku.istartswith(text, autoescape=True),
+            )
+        )
+        .order_by(Product.name)
+        .limit(limit)
+    ).all()

@@ -209,3 +209,20 @@ def send_cart_reminder(reminder_id: int) -> None:
             "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
         },
     )
+
+
+def send_staff_invitation(invitation_id: int) -> None:
+    from qkart.accounts.models import StaffInvitation
+    from qkart.accounts.staff import invitation_token
+
+    invitation = db.session.get(StaffInvitation, invitation_id)
+    if invitation is None or invitation.revoked_at or invitation.accepted_at:
+        return
+    send_once(
+        f"staff-invitation:{invitation.id}",
+        invitation.email,
+        f"You are invited to run {current_app.config['QKART_SHOP_NAME']}",
+        "staff_invitation",
+        invitation=invitation,
+        link=_link(f"/staff/invitation/{invitation_token(invitation)}"),
+    )

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import selectinload
 
 from qkart.core.db import move_status, utcnow
@@ -258,3 +258,60 @@ def recent_orders(limit: int = 10) -> Sequence[Order]:
     return db.session.scalars(
         select(Order).order_by(Order.created_at.desc(), Order.id.desc()).limit(limit)
     ).all()
+
+
+TO_SHIP = ("paid", "processing")
+
+
+def work_counts() -> dict[str, int]:
+    """What waits for staff: orders to pack and ship (cash-on-delivery ones included)."""
+    rows = db.session.execute(
+        select(Order.status, func.count())
+        .where(Order.status.in_((*TO_SHIP, "placed")))
+        .group_by(Order.status)
+    ).all()
+    counts = dict(rows)
+    return {"to_ship": sum(counts.get(s, 0) for s in (*TO_SHIP, "placed"))}
+
+
+def find_orders(text: str, limit: int = 10) -> Sequence[Order]:
+    """Orders by number (or its start), or by the contact e-mail, for the staff search."""
+    text = text.strip()
+    if not text:
+        return []
+    return db.session.scalars(
+        select(Order)
+        .where(
+            or_(
+                Order.number.istartswith(text.upper(), autoescape=True),
+                Order.contact_email.icontains(text, autoescape=True),
+            )
+        )
+        .order_by(Order.created_at.desc())
+        .limit(limit)
+    ).all()
+
+
+def order_numbers(order_ids: set[int]) -> dict[int, str]:
+    if not order_ids:
+        return {}
+    return dict(
+        db.session.execute(select(Order.id, Order.number).where(Order.id.in_(order_ids))).all()
+    )
+
+
+def lifetime_value(user_id: int, currency: str) -> Money:
+    """What a customer has spent: sold orders' totals, less what was refunded on them."""
+    from qkart.payments.models import Payment
+
+    spent = db.session.scalar(
+        select(func.coalesce(func.sum(Order.total), 0)).where(
+            Order.user_id == user_id, Order.status.in_((*SOLD_STATUSES, "refunded"))
+        )
+    )
+    refunded = db.session.scalar(
+        select(func.coalesce(func.sum(Payment.refunded_amount), 0))
+        .join(Order, Order.id == Payment.order_id)
+        .where(Order.user_id == user_id)
+    )
+    return Money(int(spent or 0) - int(refunded or 0), currency)

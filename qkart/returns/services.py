@@ -28,7 +28,13 @@ from qkart.orders.lifecycle import refund_order
 from qkart.orders.models import Order
 from qkart.orders.services import transition
 from qkart.returns.errors import ReturnError
-from qkart.returns.models import RETURN_LABELS, RETURN_TRANSITIONS, Return, ReturnLine
+from qkart.returns.models import (
+    OPEN_RETURNS,
+    RETURN_LABELS,
+    RETURN_TRANSITIONS,
+    Return,
+    ReturnLine,
+)
 
 RETURNABLE_STATUSES = ("delivered", "partly_refunded")
 
@@ -196,3 +202,25 @@ def refund(ret: Return, *, actor_id: int | None) -> Money:
         to_wallet=ret.refund_to == "wallet",
     )
     return amount
+
+
+def open_returns(limit: int = 100) -> Sequence[Return]:
+    """The returns staff still have to deal with, oldest first (the queue)."""
+    return db.session.scalars(
+        select(Return)
+        .where(Return.status.in_(OPEN_RETURNS))
+        .options(selectinload(Return.lines))
+        .order_by(Return.created_at, Return.id)
+        .limit(limit)
+    ).all()
+
+
+def open_count() -> int:
+    from sqlalchemy import func
+
+    return (
+        db.session.scalar(
+            select(func.count()).select_from(Return).where(Return.status.in_(OPEN_RETURNS))
+        )
+        or 0
+    )

@@ -402,7 +402,9 @@ def test_successful_logins_do_not_count(make_app, factory):
         client.post("/logout")
 
 
-@pytest.mark.parametrize(("role", "status"), [("customer", 403), ("staff", 200), ("admin", 200)])
+@pytest.mark.parametrize(
+    ("role", "status"), [("customer", 403), ("manager", 200), ("admin", 200), ("owner", 200)]
+)
 def test_roles(client, factory, role, status):
     login(client, factory.user(role=role))
     assert client.get("/admin/").status_code == status

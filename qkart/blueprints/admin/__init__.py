@@ -5,4 +5,11 @@ from qkart.blueprints.admin.guard import check_permission
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 bp.before_request(check_permission)
 
-from qkart.blueprints.admin import audit, orders, routes, rules  # noqa: E402,F401
+from qkart.blueprints.admin import (  # noqa: E402,F401
+    audit,
+    customers,
+    menu,
+    orders,
+    routes,
+    rules,
+)

@@ -163,3 +163,52 @@ class NoteForm(FlaskForm):
     note = StringField(
         "Note to the shopper", validators=[Optional(), Length(max=500, message="Keep it short.")]
     )
+
+
+class WalletAdjustForm(FlaskForm):
+    direction = SelectField(
+        "Change", choices=choices([("credit", "Add credit"), ("debit", "Take credit away")])
+    )
+    amount = AmountField(
+        "Amount",
+        places=2,
+        validators=[
+            InputRequired("Enter an amount."),
+            NumberRange(min=0.01, max=10**6, message="Enter an amount above 0."),
+        ],
+    )
+    reason = StringField(
+        "Reason (in the customer's ledger)",
+        validators=[DataRequired("Say why."), Length(max=200)],
+    )
+
+
+class InviteForm(FlaskForm):
+    email = StringField(
+        "E-mail",
+        validators=[DataRequired("Enter the e-mail address."), Length(max=254)],
+    )
+    role = SelectField(
+        "Role",
+        choices=choices(
+            [
+                ("manager", "Manager: catalogue, stock and orders"),
+                ("admin", "Admin: everything but staff"),
+                ("owner", "Owner: everything"),
+            ]
+        ),
+    )
+
+
+class RoleForm(FlaskForm):
+    role = SelectField(
+        "Role",
+        choices=choices(
+            [
+                ("customer", "No staff access"),
+                ("manager", "Manager"),
+                ("admin", "Admin"),
+                ("owner", "Owner"),
+            ]
+        ),
+    )

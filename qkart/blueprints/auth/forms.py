@@ -96,3 +96,14 @@ class SecondFactorForm(FlaskForm):
             Length(max=20, message="That code is too long."),
         ],
     )
+
+
+class AcceptInvitationForm(FlaskForm):
+    """A new member of staff's name and password (an existing account just accepts)."""
+
+    name = name_field()
+    password, confirm_password = new_password_fields()
+
+
+class AcceptForm(FlaskForm):
+    """The button is the whole form."""

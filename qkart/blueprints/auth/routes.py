@@ -15,6 +15,8 @@ from qkart.accounts.tokens import ExpiredTokenError, InvalidTokenError
 from qkart.audit import services as audit_log
 from qkart.blueprints.auth import bp
 from qkart.blueprints.auth.forms import (
+    AcceptForm,
+    AcceptInvitationForm,
     ForgotPasswordForm,
     LoginForm,
     RegisterForm,
@@ -278,3 +280,44 @@ def reset_password(token: str) -> Response:
         "Your password is changed and you are logged out everywhere. Log in with it now.", "success"
     )
     return redirect_303(url_for(".login"))
+
+
+@bp.route("/staff/invitation/<token>", methods=["GET", "POST"])
+def accept_invitation(token: str) -> Response:
+    """Join the staff from an invitation: a new account, or the one with that address."""
+    from qkart.accounts import staff
+
+    token = token[:500]
+    try:
+        invitation = staff.read_invitation(token)
+    except InvalidTokenError as error:
+        return _link_problem(error, resend="")
+    has_account = accounts.find_user_by_email(invitation.email) is not None
+    form = AcceptForm() if has_account else AcceptInvitationForm()
+    me = current_user if current_user.is_authenticated else None
+    if not form.validate_on_submit():
+        status = 422 if form.is_submitted() else 200
+        return render(
+            "auth/invitation.html",
+            status=status,
+            form=form,
+            invitation=invitation,
+            has_account=has_account,
+            token=token,
+        )
+    try:
+        user = staff.accept(
+            token,
+            name=getattr(form, "name", None) and form.name.data,
+            password=getattr(form, "password", None) and form.password.data,
+            current=me,
+        )
+        if me is None:
+            start_session(user)
+        db.session.commit()
+    except DomainError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+        return redirect_303(url_for(".login", next=request.path))
+    flash(f"Welcome to the staff. You are {user.role}.", "success")
+    return redirect_303(url_for("admin.dashboard"))
