@@ -57,6 +57,7 @@ def register_blueprints(app: Flask) -> None:
     from qkart.blueprints.checkout import bp as checkout_bp
     from qkart.blueprints.emails import bp as emails_bp
     from qkart.blueprints.health import bp as health_bp
+    from qkart.blueprints.media import bp as media_bp
     from qkart.blueprints.orders import bp as orders_bp
     from qkart.blueprints.settings import bp as settings_bp
     from qkart.blueprints.shop import bp as shop_bp
@@ -64,7 +65,7 @@ def register_blueprints(app: Flask) -> None:
     from qkart.blueprints.webhooks import bp as webhooks_bp
 
     shopper = (shop_bp, cart_bp, checkout_bp, orders_bp, account_bp, wallet_bp, settings_bp)
-    for bp in (*shopper, emails_bp, auth_bp, admin_bp, webhooks_bp, health_bp):
+    for bp in (*shopper, emails_bp, auth_bp, admin_bp, webhooks_bp, media_bp, health_bp):
         app.register_blueprint(bp)
 
 

@@ -121,6 +121,7 @@ def load_config(instance_path: str, overrides: Mapping[str, Any] | None = None) 
         "QKART_SHOP_ADDRESS": _env(
             "QKART_SHOP_ADDRESS", "12 Market Street, Springfield, IL 62701, United States"
         ),
+        "QKART_LOW_STOCK_DEFAULT": int(_env("QKART_LOW_STOCK_DEFAULT", "5") or 5),
         "QKART_RETURN_WINDOW_DAYS": int(_env("QKART_RETURN_WINDOW_DAYS", "14") or 14),
         # Signed-in shoppers whose cart sits untouched this long get one reminder.
         "QKART_CART_REMINDER_MINUTES": int(_env("QKART_CART_REMINDER_MINUTES", "60") or 60),
@@ -166,7 +167,8 @@ def load_config(instance_path: str, overrides: Mapping[str, Any] | None = None) 
         "REMEMBER_COOKIE_SECURE": production,
         "PREFERRED_URL_SCHEME": "https" if production else "http",
         "SEND_FILE_MAX_AGE_DEFAULT": timedelta(days=7),
-        "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
+        # Staff upload product pictures of up to 5 MB; everything else is small.
+        "MAX_CONTENT_LENGTH": 6 * 1024 * 1024,
         # Compress pages, CSS and htmx (br/zstd/gzip): PaaS routers pass responses as they are.
         "COMPRESS_MIN_SIZE": 1024,
     }

@@ -2,12 +2,24 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, Integer, Numeric, String, Text
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    Numeric,
+    String,
+    Text,
+)
+from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
 
-from qkart.core.db import TimestampMixin
+from qkart.core.db import TimestampMixin, UTCDateTime
 from qkart.core.money import Money
 from qkart.core.shop import money
 from qkart.extensions import db
@@ -22,6 +34,17 @@ class Category(db.Model):
     name: Mapped[str] = mapped_column(String(80), unique=True)
     slug: Mapped[str] = mapped_column(String(100), unique=True)
     position: Mapped[int] = mapped_column(Integer, default=0)
+    # A tree: top categories have no parent.
+    parent_id: Mapped[int | None] = mapped_column(
+        ForeignKey("categories.id", ondelete="SET NULL"), index=True, default=None
+    )
+    description: Mapped[str] = mapped_column(Text, default="")
+    # What staff describe this category's products by ("Size, Colour"), one name per line.
+    attribute_names: Mapped[str] = mapped_column(Text, default="")
+
+    @property
+    def attributes(self) -> list[str]:
+        return [n.strip() for n in self.attribute_names.splitlines() if n.strip()]
 
     def __repr__(self) -> str:
         return f"<Category {self.slug}>"
@@ -67,8 +90,18 @@ class Product(TimestampMixin, db.Model):
     # Which tax rate of the destination applies (qkart.pricing.models.TAX_CLASSES).
     tax_class: Mapped[str] = mapped_column(String(20), default="standard")
     featured: Mapped[bool] = mapped_column(Boolean, default=False)
-    # Soft delete: old orders still point at a retired product.
+    # Published: sold in the shop. Unpublished products (drafts) and retired ones are not.
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Soft delete: old orders still point at a retired product.
+    retired_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    compare_at_price: Mapped[int | None] = mapped_column(Integer, default=None)
+    brand: Mapped[str] = mapped_column(String(80), default="")
+    # The category's attribute names with this product's values.
+    attributes: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
+    seo_title: Mapped[str] = mapped_column(String(70), default="")
+    seo_description: Mapped[str] = mapped_column(String(160), default="")
+    # Staff are warned at or below this (None: the shop's default).
+    low_stock_threshold: Mapped[int | None] = mapped_column(Integer, default=None)
 
     category: Mapped[Category] = relationship(lazy="raise_on_sql")
 
@@ -85,9 +118,54 @@ class Product(TimestampMixin, db.Model):
         return 0 < self.stock <= LOW_STOCK
 
     @property
+    def is_retired(self) -> bool:
+        return self.retired_at is not None
+
+    @property
     def stars(self) -> int:
         """Whole stars to draw, rounded half-up from the average rating."""
         return int(Decimal(self.rating or 0).to_integral_value(rounding="ROUND_HALF_UP"))
 
     def __repr__(self) -> str:
         return f"<Product {self.sku}>"
+
+
+class ProductImage(TimestampMixin, db.Model):
+    """An uploaded picture of a product, kept in the database so every process serves it."""
+
+    __tablename__ = "product_images"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    product_id: Mapped[int] = mapped_column(
+        ForeignKey("products.id", ondelete="CASCADE"), index=True
+    )
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    alt: Mapped[str] = mapped_column(String(200), default="")
+    content_type: Mapped[str] = mapped_column(String(30))
+    width: Mapped[int] = mapped_column(Integer)
+    height: Mapped[int] = mapped_column(Integer)
+    # A digest of the bytes: part of the URL, so a browser may keep it forever.
+    digest: Mapped[str] = mapped_column(String(16))
+    data: Mapped[bytes] = deferred(mapped_column(LargeBinary))
+
+    @property
+    def path(self) -> str:
+        extension = {"image/jpeg": "jpg", "image/png": "png", "image/webp": "webp"}
+        return f"media/{self.id}-{self.digest}.{extension.get(self.content_type, 'img')}"
+
+
+class StockMovement(TimestampMixin, db.Model):
+    """One change of a product's stock and why: received, sold, damaged, returned..."""
+
+    __tablename__ = "stock_movements"
+    __table_args__ = (Index("ix_stock_movements_product_created", "product_id", "created_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id", ondelete="CASCADE"))
+    delta: Mapped[int] = mapped_column(Integer)
+    stock_after: Mapped[int] = mapped_column(Integer)
+    reason: Mapped[str] = mapped_column(String(20))
+    note: Mapped[str] = mapped_column(String(200), default="")
+    actor_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), default=None
+    )

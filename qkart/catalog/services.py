@@ -9,7 +9,8 @@ from sqlalchemy import ColumnElement, Select, case, false, func, or_, select, up
 from sqlalchemy.orm import InstrumentedAttribute, contains_eager
 
 from qkart.catalog.errors import CategoryNotFoundError, OutOfStockError, ProductNotFoundError
-from qkart.catalog.models import Category, Product
+from qkart.catalog.models import Category, Product, StockMovement
+from qkart.core.db import utcnow
 from qkart.core.pagination import Page, paginate
 from qkart.extensions import db
 
@@ -159,34 +160,54 @@ def product_exists(product_id: int) -> bool:
     return db.session.scalar(select(Product.id).where(Product.id == product_id)) is not None
 
 
-def reserve_stock(quantities: Mapping[int, int], names: Mapping[int, str]) -> None:
+def _moved(product_id: int, delta: int, stock_after: int, reason: str, note: str = "") -> None:
+    db.session.add(
+        StockMovement(
+            product_id=product_id,
+            delta=delta,
+            stock_after=stock_after,
+            reason=reason,
+            note=note[:200],
+            created_at=utcnow(),
+        )
+    )
+
+
+def reserve_stock(
+    quantities: Mapping[int, int], names: Mapping[int, str], *, note: str = ""
+) -> None:
     """Take ``quantities`` (product id -> units) out of stock, all or nothing.
 
     Each decrement is a conditional UPDATE (``stock >= wanted``), done in product-id
     order so two concurrent orders lock rows in the same order and cannot deadlock.
-    The caller's transaction must roll back on ``OutOfStockError``.
+    The caller's transaction must roll back on ``OutOfStockError``. Each is a
+    movement in the product's stock history.
     """
     for product_id in sorted(quantities):
         wanted = quantities[product_id]
-        result = db.session.execute(
+        left = db.session.execute(
             update(Product)
             .where(Product.id == product_id, Product.stock >= wanted, Product.is_active.is_(True))
             .values(stock=Product.stock - wanted, sold_count=Product.sold_count + wanted)
+            .returning(Product.stock)
             .execution_options(synchronize_session="fetch")
-        )
-        if result.rowcount != 1:
-            left = db.session.scalar(select(Product.stock).where(Product.id == product_id)) or 0
-            raise OutOfStockError(names.get(product_id, "this product"), left, product_id)
+        ).scalar_one_or_none()
+        if left is None:
+            have = db.session.scalar(select(Product.stock).where(Product.id == product_id)) or 0
+            raise OutOfStockError(names.get(product_id, "this product"), have, product_id)
+        _moved(product_id, -wanted, left, "order", note)
 
 
-def release_stock(quantities: Mapping[int, int]) -> None:
-    """Put units back (a cancelled or expired order): the reverse of ``reserve_stock``.
+def release_stock(
+    quantities: Mapping[int, int], *, reason: str = "cancelled", note: str = ""
+) -> None:
+    """Put units back (a cancelled order, a resellable return): the reverse of reserving.
 
     Increments need no condition; product-id order keeps the lock order the same.
     """
     for product_id in sorted(quantities):
         wanted = quantities[product_id]
-        db.session.execute(
+        now = db.session.execute(
             update(Product)
             .where(Product.id == product_id)
             .values(
@@ -195,8 +216,11 @@ def release_stock(quantities: Mapping[int, int]) -> None:
                     (Product.sold_count >= wanted, Product.sold_count - wanted), else_=0
                 ),
             )
+            .returning(Product.stock)
             .execution_options(synchronize_session="fetch")
-        )
+        ).scalar_one_or_none()
+        if now is not None:
+            _moved(product_id, wanted, now, reason, note)
 
 
 def low_stock_products(threshold: int = 5, limit: int = 10) -> Sequence[Product]:

@@ -162,6 +162,7 @@ def place_order(
     reserve_stock(
         {line.product_id: line.quantity for line in state.summary.buyable},
         {line.product_id: line.product.name for line in state.summary.buyable},
+        note=f"Order {order.number}",
     )
     if state.coupon is not None:
         coupons.redeem(state.coupon, order_id=order.id, user_id=shopper.user_id, email=state.email)

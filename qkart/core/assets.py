@@ -30,8 +30,16 @@ def asset(filename: str) -> str:
     )
 
 
+def image_url(path: str) -> str:
+    """A product picture: an uploaded one (``media/...``) or a file of the shop's own."""
+    if path.startswith("media/"):
+        return "/" + path
+    return asset(path)
+
+
 def init_assets(app: Flask) -> None:
     app.add_template_global(asset, "asset")
+    app.add_template_global(image_url, "image_url")
 
     @app.after_request
     def cache_versioned_assets(response: Response) -> Response:

@@ -135,7 +135,10 @@ def init_web(app: Flask) -> None:
         response.headers.setdefault("X-Frame-Options", "DENY")
         if app.config["SESSION_COOKIE_SECURE"]:
             response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
-        if request.endpoint != "static" and "Cache-Control" not in response.headers:
+        if (
+            request.endpoint not in ("static", "media.image")
+            and "Cache-Control" not in response.headers
+        ):
             # Pages carry the cart badge and the shopper's name: never share them in caches.
             response.headers["Cache-Control"] = "private, no-cache"
         return response

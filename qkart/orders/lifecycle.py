@@ -75,7 +75,10 @@ def _refund_late_payments(order: Order) -> None:
 def cancel_order(order: Order, *, actor: str, actor_id: int | None = None, note: str = "") -> None:
     """Cancel, put the stock back, stop or refund every payment, tell the other domains."""
     transition(order, "cancelled", actor=actor, actor_id=actor_id, note=note)
-    release_stock({line.product_id: line.quantity for line in order.lines if line.product_id})
+    release_stock(
+        {line.product_id: line.quantity for line in order.lines if line.product_id},
+        note=f"Order {order.number} cancelled",
+    )
     for payment in payments_of_order(order.id):
         method_for(payment).cancel(payment, actor=actor, actor_id=actor_id, note=note)
     emit("order.cancelled", order_id=order.id)

@@ -165,7 +165,7 @@ def receive(ret: Return, *, resellable: Mapping[int, bool], actor_id: int | None
         product_id = line.order_line.product_id
         if line.resellable and product_id is not None:
             back[product_id] = back.get(product_id, 0) + line.quantity
-    release_stock(back)
+    release_stock(back, reason="return", note=f"Return {ret.id}")
     order = db.session.get(Order, ret.order_id)
     assert order is not None
     transition(order, "returned", actor="staff", actor_id=actor_id, note="Return received")
