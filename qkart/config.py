@@ -117,6 +117,7 @@ def load_config(instance_path: str, overrides: Mapping[str, Any] | None = None) 
         "QKART_CURRENCY": _env("QKART_CURRENCY", "USD"),
         "QKART_LOCALE": _env("QKART_LOCALE", "en_US"),
         "QKART_SHOP_NAME": _env("QKART_SHOP_NAME", "QKart"),
+        "QKART_CONTACT_EMAIL": _env("QKART_CONTACT_EMAIL", "help@qkart.example"),
         # The seller's address printed on invoices and credit notes.
         "QKART_SHOP_ADDRESS": _env(
             "QKART_SHOP_ADDRESS", "12 Market Street, Springfield, IL 62701, United States"

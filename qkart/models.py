@@ -21,6 +21,7 @@ from qkart.payments.models import (
 )
 from qkart.pricing.models import TaxRate
 from qkart.returns.models import Return, ReturnLine
+from qkart.settings.models import ShopSetting
 from qkart.shipping.models import ShippingMethod, ShippingRate
 
 __all__ = [
@@ -48,6 +49,7 @@ __all__ = [
     "SentEmail",
     "ShippingMethod",
     "ShippingRate",
+    "ShopSetting",
     "StaffInvitation",
     "StripeEvent",
     "TaxRate",

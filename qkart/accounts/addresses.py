@@ -10,12 +10,12 @@ from collections.abc import Sequence
 from functools import lru_cache
 
 from babel import Locale
-from flask import current_app
 from sqlalchemy import func, select, update
 
 from qkart.accounts.errors import AddressNotFoundError
 from qkart.accounts.models import Address
 from qkart.extensions import db
+from qkart.settings.services import setting
 
 
 @lru_cache(maxsize=8)
@@ -28,7 +28,7 @@ def countries(locale: str = "en_US") -> tuple[tuple[str, str], ...]:
 
 
 def shop_countries() -> tuple[tuple[str, str], ...]:
-    return countries(current_app.config["QKART_LOCALE"])
+    return countries(setting("QKART_LOCALE"))
 
 
 def list_addresses(user_id: int) -> Sequence[Address]:

@@ -16,13 +16,13 @@ import secrets
 
 import pyotp
 import segno
-from flask import current_app
 
 from qkart.accounts.errors import InvalidCredentialsError
 from qkart.accounts.models import User
 from qkart.accounts.services import verify_password
 from qkart.core.db import utcnow
 from qkart.core.errors import DomainError
+from qkart.settings.services import setting
 
 RECOVERY_CODES = 10
 _ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
@@ -47,7 +47,7 @@ def start_enrolment(user: User) -> str:
 
 
 def provisioning_uri(user: User) -> str:
-    issuer = current_app.config["QKART_SHOP_NAME"]
+    issuer = setting("QKART_SHOP_NAME")
     return pyotp.TOTP(user.totp_secret or "").provisioning_uri(name=user.email, issuer_name=issuer)
 
 

@@ -56,6 +56,11 @@ class ProductFilter:
 
 
 def product_list(query: ProductFilter, low_default: int) -> Page[Product]:
+    return paginate(product_query(query, low_default), query.page, 25)
+
+
+def product_query(query: ProductFilter, low_default: int) -> Select[tuple[Product]]:
+    """The products a staff filter selects, in its order (the list and the CSV export)."""
     stmt: Select[tuple[Product]] = select(Product)
     if query.q:
         stmt = stmt.where(
@@ -79,8 +84,7 @@ def product_list(query: ProductFilter, low_default: int) -> Page[Product]:
     elif query.stock == "low":
         threshold = func.coalesce(Product.low_stock_threshold, low_default)
         stmt = stmt.where(Product.stock > 0, Product.stock <= threshold)
-    stmt = stmt.order_by(*SORTS.get(query.sort, SORTS["name"]))
-    return paginate(stmt, query.page, 25)
+    return stmt.order_by(*SORTS.get(query.sort, SORTS["name"]))
 
 
 def get_product(product_id: int) -> Product:

@@ -169,3 +169,43 @@ class StockMovement(TimestampMixin, db.Model):
     actor_id: Mapped[int | None] = mapped_column(
         ForeignKey("users.id", ondelete="SET NULL"), default=None
     )
+
+
+IMPORT_STATUSES = ("queued", "checking", "saving", "done", "rejected", "failed")
+
+
+class ProductImport(TimestampMixin, db.Model):
+    """One CSV file of products staff uploaded, and how its import went.
+
+    The file is kept with the row so a worker can read it; the report (each bad row
+    with its line number) stays for staff to read. ``rejected`` means bad rows were
+    found and nothing was changed; ``failed`` means the import itself broke.
+    """
+
+    __tablename__ = "product_imports"
+    __table_args__ = (
+        CheckConstraint(
+            "status IN ('queued', 'checking', 'saving', 'done', 'rejected', 'failed')",
+            name="status_known",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    filename: Mapped[str] = mapped_column(String(200))
+    data: Mapped[bytes] = deferred(mapped_column(LargeBinary))
+    status: Mapped[str] = mapped_column(String(10), default="queued")
+    total_rows: Mapped[int] = mapped_column(Integer, default=0)
+    checked_rows: Mapped[int] = mapped_column(Integer, default=0)
+    created_count: Mapped[int] = mapped_column(Integer, default=0)
+    updated_count: Mapped[int] = mapped_column(Integer, default=0)
+    error_count: Mapped[int] = mapped_column(Integer, default=0)
+    # [{"line": 12, "column": "price", "reason": "..."}], the first REPORT_LIMIT of them.
+    errors: Mapped[list[dict[str, object]]] = mapped_column(JSON, default=list)
+    created_by: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), default=None
+    )
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+
+    @property
+    def running(self) -> bool:
+        return self.status in ("queued", "checking", "saving")

@@ -44,6 +44,7 @@ from qkart.orders.services import Delivery, LineSpec, create_order, find_by_idem
 from qkart.payments import services as payments
 from qkart.payments.methods import METHODS, NextStep, StartRequest
 from qkart.payments.models import Payment
+from qkart.settings.services import setting
 from qkart.shipping.errors import ShippingUnavailableError
 
 MIN_PAGE_LIFETIME = timedelta(minutes=31)
@@ -241,7 +242,7 @@ def start_card_payment(
         # Settled already (a webhook won the race), or failed: the order page says which.
         return NextStep(paid=payment.is_paid)
     request = StartRequest(
-        description=f"{current_app.config['QKART_SHOP_NAME']} order {order.number}",
+        description=f"{setting('QKART_SHOP_NAME')} order {order.number}",
         reference=order.number,
         email=order.contact_email,
         success_url=success_url,

@@ -27,6 +27,7 @@ from qkart.payments import wallet
 from qkart.payments.methods import enabled_codes
 from qkart.payments.models import METHOD_LABELS
 from qkart.pricing.services import Breakdown, PriceLine, compute, tax_rates
+from qkart.settings.services import setting
 from qkart.shipping import services as shipping
 from qkart.shipping.errors import ShippingUnavailableError
 from qkart.shipping.services import ShippingQuote
@@ -158,13 +159,13 @@ def _payment_options(total: Money, user_id: int | None, balance: Money) -> list[
             if user_id is None:
                 reason = "Log in to pay with your wallet."
             elif balance < total:
-                reason = f"Your wallet holds {balance.format(config['QKART_LOCALE'])}."
+                reason = f"Your wallet holds {balance.format(setting('QKART_LOCALE'))}."
         if code == "cod":
             if not config["QKART_COD_ENABLED"]:
                 continue
             limit = setting_money("QKART_COD_MAX")
             if total > limit:
-                reason = f"Only for orders up to {limit.format(config['QKART_LOCALE'])}."
+                reason = f"Only for orders up to {limit.format(setting('QKART_LOCALE'))}."
         options.append(MethodOption(code, METHOD_LABELS[code], not reason, reason))
     return options
 
@@ -223,7 +224,7 @@ def checkout_state(
         discounted_ids=applied.product_ids if applied else None,
         shipping=chosen.price if chosen else None,
         payment_fee=fee,
-        include_tax=config["QKART_PRICES_INCLUDE_TAX"],
+        include_tax=setting("QKART_PRICES_INCLUDE_TAX"),
         coupon_code=applied.code if applied else None,
         shipping_label=chosen.name if chosen else None,
     )

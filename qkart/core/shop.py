@@ -20,6 +20,8 @@ def money(amount: int) -> Money:
 
 
 def setting_money(name: str) -> Money:
-    """A money setting kept in major units in the config (``QKART_SHIPPING_FEE``...)."""
-    value: Decimal = current_app.config[name]
+    """A money setting in major units (``QKART_COD_FEE``...): staff's value, else the config's."""
+    from qkart.settings.services import setting
+
+    value: Decimal = setting(name)
     return Money.from_major(value, currency())

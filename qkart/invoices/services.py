@@ -20,6 +20,7 @@ from qkart.extensions import db
 from qkart.invoices.models import DocumentCounter, Invoice
 from qkart.orders.models import Order
 from qkart.payments.models import Payment, Refund
+from qkart.settings.services import setting
 
 log = logging.getLogger(__name__)
 
@@ -58,7 +59,7 @@ def _document_html(order: Order, document: Invoice, refunds: Sequence[Refund] = 
         order=order,
         document=document,
         refunds=refunds,
-        shop_name=config["QKART_SHOP_NAME"],
+        shop_name=setting("QKART_SHOP_NAME"),
         shop_email=config["MAIL_FROM"],
     )
 

@@ -19,6 +19,7 @@ from qkart.notifications.services import send_email, send_once
 from qkart.orders.access import access_token
 from qkart.orders.models import SOLD_STATUSES, Order
 from qkart.payments.services import refunds_of_order
+from qkart.settings.services import setting
 
 log = logging.getLogger(__name__)
 
@@ -69,7 +70,7 @@ def send_order_confirmation(order_id: int) -> None:
     send_once(
         f"order:{order.id}:{stage}",
         order.contact_email,
-        f"Your {current_app.config['QKART_SHOP_NAME']} order {order.number}",
+        f"Your {setting('QKART_SHOP_NAME')} order {order.number}",
         "order_confirmation",
         order=order,
         breakdown=order.breakdown,
@@ -221,7 +222,7 @@ def send_staff_invitation(invitation_id: int) -> None:
     send_once(
         f"staff-invitation:{invitation.id}",
         invitation.email,
-        f"You are invited to run {current_app.config['QKART_SHOP_NAME']}",
+        f"You are invited to run {setting('QKART_SHOP_NAME')}",
         "staff_invitation",
         invitation=invitation,
         link=_link(f"/staff/invitation/{invitation_token(invitation)}"),

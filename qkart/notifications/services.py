@@ -20,6 +20,7 @@ from typing import Any
 from flask import current_app, render_template
 
 from qkart.core.db import utcnow
+from qkart.settings.services import setting
 
 log = logging.getLogger(__name__)
 
@@ -37,12 +38,14 @@ def build_message(
     **context: Any,
 ) -> EmailMessage:
     config = current_app.config
-    context.setdefault("shop_name", config["QKART_SHOP_NAME"])
+    context.setdefault("shop_name", setting("QKART_SHOP_NAME"))
+    context.setdefault("contact_email", setting("QKART_CONTACT_EMAIL"))
     context.setdefault("base_url", config["QKART_BASE_URL"].rstrip("/"))
     message = EmailMessage()
     message["Subject"] = subject
     message["From"] = config["MAIL_FROM"]
     message["To"] = to
+    message["Reply-To"] = context["contact_email"]  # a shopper's reply reaches a person
     message["Message-ID"] = make_msgid(domain="qkart.local")
     message.set_content(render_template(f"email/{template}.txt", **context))
     message.add_alternative(render_template(f"email/{template}.html", **context), subtype="html")

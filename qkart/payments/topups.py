@@ -14,6 +14,7 @@ from qkart.extensions import db
 from qkart.payments import services
 from qkart.payments.methods import METHODS, NextStep, StartRequest
 from qkart.payments.models import OPEN_STATUSES, Payment
+from qkart.settings.services import setting
 
 
 def create_topup(user_id: int, amount: Money) -> Payment:
@@ -26,7 +27,7 @@ def create_topup(user_id: int, amount: Money) -> Payment:
 def start_topup(payment: Payment, *, email: str, success_url: str, cancel_url: str) -> NextStep:
     minutes = current_app.config["QKART_PAYMENT_WINDOW_MINUTES"]
     request = StartRequest(
-        description=f"{current_app.config['QKART_SHOP_NAME']} wallet top-up",
+        description=f"{setting('QKART_SHOP_NAME')} wallet top-up",
         reference=f"topup-{payment.id}",
         email=email,
         success_url=success_url,

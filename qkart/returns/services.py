@@ -13,7 +13,6 @@ from collections.abc import Mapping, Sequence
 from datetime import timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
-from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
@@ -35,6 +34,7 @@ from qkart.returns.models import (
     Return,
     ReturnLine,
 )
+from qkart.settings.services import setting
 
 RETURNABLE_STATUSES = ("delivered", "partly_refunded")
 
@@ -58,7 +58,7 @@ def get_return(order_id: int, return_id: int) -> Return:
 def window_closes(order: Order) -> object | None:
     if order.delivered_at is None:
         return None
-    return order.delivered_at + timedelta(days=current_app.config["QKART_RETURN_WINDOW_DAYS"])
+    return order.delivered_at + timedelta(days=setting("QKART_RETURN_WINDOW_DAYS"))
 
 
 def returnable(order: Order) -> dict[int, int]:

@@ -295,3 +295,14 @@ def test_staff_order_pages_are_staff_only(app, shop, factory):
     assert shop["number"] not in shop["staff"].get("/admin/orders?status=shipped").get_data(
         as_text=True
     )
+
+
+def test_the_return_window_staff_set_applies(app, shop):
+    from qkart.settings.services import save
+
+    with app.app_context():
+        save({"QKART_RETURN_WINDOW_DAYS": 3}, actor_id=None)
+        db.session.commit()
+    _deliver(app, shop, days_ago=5)
+    page = shop["shopper"].get(f"/orders/{shop['number']}").get_data(as_text=True)
+    assert "Return items" not in page

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Response, abort, current_app, flash, request, url_for
+from flask import Response, abort, flash, request, url_for
 from flask_login import current_user
 
 from qkart.audit.services import snapshot
@@ -28,6 +28,7 @@ from qkart.core.htmx import htmx_target, redirect_303, render
 from qkart.core.money import Money
 from qkart.core.shop import currency
 from qkart.extensions import db
+from qkart.settings.services import setting
 
 STATUSES = {
     "": "Published and drafts",
@@ -40,7 +41,7 @@ SORT_LABELS = {"name": "Name", "newest": "Newest", "price": "Price", "stock": "S
 
 
 def _low_default() -> int:
-    return int(current_app.config.get("QKART_LOW_STOCK_DEFAULT", 5))
+    return int(setting("QKART_LOW_STOCK_DEFAULT") or 5)
 
 
 def _filter() -> catalogue.ProductFilter:
@@ -76,6 +77,7 @@ def _list_page(status: int = 200, error: str | None = None) -> Response:
         stock_filters=STOCK_FILTERS,
         sorts=SORT_LABELS,
         page_url=lambda n: url_for(".product_list", page=n, **keep),
+        export_url=url_for(".product_export", **keep),
         back=request.full_path.rstrip("?"),
     )
 

@@ -113,3 +113,7 @@ class CategoryForm(FlaskForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.parent_id.choices = category_choices("Top level")
+
+
+class ImportForm(FlaskForm):
+    file = FileField("CSV file (UTF-8, up to 5 MB)", validators=[FileRequired("Choose a file.")])

@@ -212,3 +212,34 @@ class RoleForm(FlaskForm):
             ]
         ),
     )
+
+
+class SettingsForm(FlaskForm):
+    QKART_SHOP_NAME = StringField(
+        "Shop name", validators=[DataRequired("Give the shop a name."), Length(max=60)]
+    )
+    QKART_CONTACT_EMAIL = StringField(
+        "Contact e-mail (shown to shoppers)",
+        validators=[DataRequired("Give an address shoppers can write to."), Length(max=254)],
+    )
+    QKART_LOCALE = SelectField("Language of prices and dates")
+    QKART_PRICES_INCLUDE_TAX = BooleanField("Prices include tax (shown and charged tax-inclusive)")
+    QKART_RETURN_WINDOW_DAYS = WholeNumberField(
+        "Return window, in days after delivery",
+        validators=[InputRequired(), NumberRange(min=0, max=365, message="Use 0 to 365 days.")],
+    )
+    QKART_WELCOME_CREDIT = AmountField(
+        "Welcome credit for a new account (0 for none)",
+        places=2,
+        validators=[InputRequired(), MONEY],
+    )
+    QKART_LOW_STOCK_DEFAULT = WholeNumberField(
+        "Warn about stock at or below",
+        validators=[InputRequired(), NumberRange(min=0, max=10_000)],
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        from qkart.settings.services import LOCALES
+
+        super().__init__(*args, **kwargs)
+        self.QKART_LOCALE.choices = choices(LOCALES.items())

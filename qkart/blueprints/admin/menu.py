@@ -33,6 +33,28 @@ SECTIONS: tuple[tuple[str, str, str, tuple[str, ...]], ...] = (
     ),
     ("Returns", "admin.return_queue", "orders", ("admin.return_queue", "admin.return_action")),
     (
+        "Products",
+        "admin.product_list",
+        "catalogue",
+        (
+            "admin.product_list",
+            "admin.product_new",
+            "admin.product_edit",
+            "admin.product_quick",
+            "admin.product_bulk",
+            "admin.product_stock",
+            "admin.product_image_add",
+            "admin.product_image_change",
+        ),
+    ),
+    (
+        "Categories",
+        "admin.category_list",
+        "catalogue",
+        ("admin.category_list", "admin.category_edit", "admin.category_move"),
+    ),
+    ("Inventory", "admin.inventory", "stock", ("admin.inventory",)),
+    (
         "Customers",
         "admin.customer_list",
         "customers",
@@ -63,6 +85,7 @@ SECTIONS: tuple[tuple[str, str, str, tuple[str, ...]], ...] = (
         "staff",
         ("admin.staff_list", "admin.staff_invite", "admin.staff_role"),
     ),
+    ("Settings", "admin.shop_settings", "settings", ("admin.shop_settings",)),
     ("Audit log", "admin.audit_page", "settings", ("admin.audit_page",)),
 )
 

@@ -6,7 +6,8 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
-from flask import Response, flash, url_for
+from flask import Response, flash, request, url_for
+from flask_login import current_user
 from sqlalchemy import select
 
 from qkart.audit.services import snapshot
@@ -321,3 +322,42 @@ def coupon_edit(coupon_id: int) -> Response:
         return redirect_303(url_for(".coupon_list"))
     status = 422 if form.is_submitted() else 200
     return render("admin/coupon.html", status=status, coupon=coupon, form=form)
+
+
+# -- shop settings --------------------------------------------------------------------
+
+
+@bp.route("/settings", methods=["GET", "POST"])
+@requires("settings")
+def shop_settings() -> Response:
+    """The settings staff own (stored in the database; every change audited)."""
+    from qkart.accounts.services import check_email
+    from qkart.blueprints.admin.forms import SettingsForm
+    from qkart.settings import services as settings
+
+    if request.method == "GET":
+        form = SettingsForm(formdata=None, data=settings.current())
+        return render("admin/settings.html", form=form)
+    form = SettingsForm()
+    valid = form.validate()
+    if valid:
+        try:
+            form.QKART_CONTACT_EMAIL.data = check_email(form.QKART_CONTACT_EMAIL.data)
+        except ValueError:
+            form.QKART_CONTACT_EMAIL.errors = ["Enter an e-mail address like shop@example.com."]
+            valid = False
+    if not valid:
+        return render("admin/settings.html", status=422, form=form)
+    values = {name: getattr(form, name).data for name in settings.EDITABLE}
+    values["QKART_PRICES_INCLUDE_TAX"] = bool(values["QKART_PRICES_INCLUDE_TAX"])
+    changed = settings.save(values, actor_id=current_user.id)
+    if changed:
+        audit(
+            "settings.update",
+            None,
+            before={k: b for k, (b, _) in changed.items()},
+            after={k: a for k, (_, a) in changed.items()},
+        )
+    db.session.commit()
+    flash("Settings saved." if changed else "Nothing changed.", "success")
+    return redirect_303(url_for(".shop_settings"))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import Response, current_app, flash, redirect, request, session, url_for
+from flask import Response, flash, redirect, request, session, url_for
 from flask_login import current_user, login_required, login_url, login_user
 
 from qkart.accounts import services as accounts
@@ -35,6 +35,7 @@ from qkart.core.db import utcnow
 from qkart.core.errors import DomainError
 from qkart.core.htmx import is_htmx, redirect_303, render
 from qkart.extensions import db, limiter, login_manager
+from qkart.settings.services import setting
 
 login_manager.login_view = "auth.login"
 login_manager.login_message = "Please log in to continue."
@@ -121,7 +122,7 @@ def register() -> Response:
         getattr(form, error.field or "email").errors.append(str(error))
         return render("auth/register.html", form=form, status=422)
     flash(
-        f"Welcome to {current_app.config['QKART_SHOP_NAME']}, {user.first_name}! We sent a link "
+        f"Welcome to {setting('QKART_SHOP_NAME')}, {user.first_name}! We sent a link "
         f"to {user.email}: confirm your address to receive your welcome credit.",
         "success",
     )

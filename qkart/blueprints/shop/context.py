@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-from flask import current_app, g, has_request_context
+from flask import g, has_request_context
 from sqlalchemy.exc import SQLAlchemyError
 
 from qkart.accounts.addresses import shop_countries
@@ -20,6 +20,7 @@ from qkart.core.shop import setting_money
 from qkart.extensions import db
 from qkart.payments.models import METHOD_LABELS
 from qkart.returns.services import returns_of
+from qkart.settings.services import setting
 from qkart.shipping.services import free_shipping_threshold
 
 
@@ -48,7 +49,8 @@ def country_name(code: str) -> str:
 @bp.app_context_processor
 def layout_context() -> dict[str, Any]:
     shared = {
-        "shop_name": current_app.config["QKART_SHOP_NAME"],
+        "shop_name": setting("QKART_SHOP_NAME"),
+        "contact_email": setting("QKART_CONTACT_EMAIL"),
         "country_name": country_name,
         "payment_label": lambda method: METHOD_LABELS.get(method, method.title()),
         "order_returns": lambda order: returns_of(order.id),

@@ -1,0 +1,549 @@
+"""Products in and out as CSV: export what a filter shows, import a file all or nothing.
+
+An import is two passes in a worker job. The first checks every row against the
+same rules as the product form (and against the other rows: a SKU or web address
+twice in one file is refused) and writes nothing but progress; one bad row and
+the import is ``rejected`` with a report of each bad row's line number and reason.
+Only a clean file reaches the second pass, which saves every row in one
+transaction, so a file never lands half-imported.
+
+Rows are matched to products by SKU: a known SKU updates the columns the file has,
+a new SKU creates a product (then name, price and category are needed). Export
+writes the same columns, so a file exported, edited in a spreadsheet and imported
+again changes just what was edited.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import logging
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from flask import current_app
+from slugify import slugify
+from sqlalchemy import Select, select
+
+from qkart.catalog.models import Category, Product, ProductImport, StockMovement
+from qkart.core.db import utcnow
+from qkart.core.errors import DomainError
+from qkart.core.money import Money
+from qkart.core.shop import currency
+from qkart.extensions import db
+from qkart.pricing.models import TAX_CLASSES
+
+log = logging.getLogger(__name__)
+
+COLUMNS = (
+    "sku",
+    "name",
+    "price",
+    "category",
+    "slug",
+    "stock",
+    "compare_at_price",
+    "brand",
+    "tax_class",
+    "weight_grams",
+    "published",
+    "low_stock_threshold",
+    "seo_title",
+    "seo_description",
+    "attributes",
+    "description",
+)
+NEEDED_FOR_NEW = ("name", "price", "category")
+MAX_ROWS = 50_000
+REPORT_LIMIT = 200  # bad rows listed; the count says how many there were in all
+PROGRESS_EVERY = 250
+SKU_RE = re.compile(r"^[A-Za-z0-9._-]{1,40}$")
+SLUG_RE = re.compile(r"^[a-z0-9-]{1,160}$")
+YES = {"yes", "y", "true", "1", "published"}
+NO = {"no", "n", "false", "0", "draft"}
+# A spreadsheet runs a cell that starts with one of these as a formula.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+class ImportFileError(DomainError):
+    """The upload is not a product CSV at all (not text, no header, unknown columns)."""
+
+
+class RowError(ValueError):
+    def __init__(self, column: str, reason: str) -> None:
+        super().__init__(reason)
+        self.column, self.reason = column, reason
+
+
+# -- export ---------------------------------------------------------------------------
+
+
+def _cell(value: object) -> str:
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(FORMULA_START) else text
+
+
+def _major(amount: int | None) -> str:
+    return "" if amount is None else str(Money(amount, currency()).major)
+
+
+def export_rows(stmt: Select[tuple[Product]]) -> Iterator[str]:
+    """The CSV text of the products ``stmt`` selects, a few hundred rows at a time."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+
+    def flush() -> str:
+        text = buffer.getvalue()
+        buffer.seek(0)
+        buffer.truncate()
+        return text
+
+    writer.writerow(COLUMNS)
+    yield flush()
+    categories = dict(db.session.execute(select(Category.id, Category.slug)).all())
+    for product in db.session.scalars(stmt.execution_options(yield_per=500)):
+        attributes = "; ".join(f"{k}={v}" for k, v in (product.attributes or {}).items())
+        writer.writerow(
+            [
+                product.sku,
+                _cell(product.name),
+                _major(product.price),
+                categories.get(product.category_id, ""),
+                product.slug,
+                product.stock,
+                _major(product.compare_at_price),
+                _cell(product.brand),
+                product.tax_class,
+                product.weight_grams,
+                "yes" if product.is_active else "no",
+                "" if product.low_stock_threshold is None else product.low_stock_threshold,
+                _cell(product.seo_title),
+                _cell(product.seo_description),
+                _cell(attributes),
+                _cell(product.description),
+            ]
+        )
+        if buffer.tell() > 32_000:
+            yield flush()
+    yield flush()
+
+
+# -- reading a file -----------------------------------------------------------------
+
+
+def _text(data: bytes) -> str:
+    if b"\x00" in data[:4096]:
+        raise ImportFileError(
+            "This file is not a CSV (it looks like a spreadsheet or a picture). "
+            "Save it as “CSV UTF-8” and upload that.",
+            field="file",
+        )
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise ImportFileError(
+            "This file is not UTF-8 text. Save it as “CSV UTF-8” and upload that.", field="file"
+        ) from None
+
+
+def read_header(data: bytes) -> list[str]:
+    """The file's columns, or ``ImportFileError`` saying what is wrong with it."""
+    if not data.strip():
+        raise ImportFileError("This file is empty.", field="file")
+    text = _text(data)
+    try:
+        header = next(csv.reader(io.StringIO(text)), [])
+    except csv.Error:
+        header = []
+    names = [name.strip().lower() for name in header]
+    if not names or "sku" not in names:
+        raise ImportFileError(
+            "The first line must name the columns, “sku” among them (for example: "
+            "sku,name,price,category). Export the products to get a file to start from.",
+            field="file",
+        )
+    unknown = [name for name in names if name not in COLUMNS]
+    if unknown:
+        raise ImportFileError(
+            f"Unknown column “{unknown[0][:40]}”. The columns are: {', '.join(COLUMNS)}.",
+            field="file",
+        )
+    twice = [name for name in names if names.count(name) > 1]
+    if twice:
+        raise ImportFileError(f"The column “{twice[0]}” is there twice.", field="file")
+    if len(names) == 1:
+        raise ImportFileError(
+            "The file names only the SKU column: nothing to change.", field="file"
+        )
+    return names
+
+
+def _rows(data: bytes) -> Iterator[tuple[int, dict[str, str]]]:
+    """(line number where the row starts, {column: cell}) for each non-empty row."""
+    text = _text(data)
+    reader = csv.reader(io.StringIO(text, newline=""))
+    names = [name.strip().lower() for name in next(reader)]
+    start = reader.line_num + 1
+    for cells in reader:
+        line, start = start, reader.line_num + 1
+        if not any(cell.strip() for cell in cells):
+            continue
+        if len(cells) != len(names):
+            yield line, {"__width__": str(len(cells))}
+            continue
+        yield line, dict(zip(names, cells, strict=True))
+
+
+# -- checking a row -----------------------------------------------------------------
+
+
+def _plain(raw: str, column: str, limit: int) -> str:
+    value = raw.strip()
+    if value.startswith("'") and value[1:].startswith(FORMULA_START):
+        value = value[1:]  # our own export's guard against spreadsheet formulas
+    if len(value) > limit:
+        raise RowError(column, f"is longer than {limit} characters")
+    return value
+
+
+def _money(raw: str, column: str) -> int:
+    try:
+        value = Decimal(raw.strip().replace(",", ""))
+    except InvalidOperation:
+        raise RowError(column, f"“{raw[:20]}” is not an amount like 12.50") from None
+    if not value.is_finite() or value < 0:
+        raise RowError(column, "must be 0 or more")
+    if value > 10**7:
+        raise RowError(column, "is too large")
+    money = Money.from_major(value, currency())
+    if money.major != value:
+        raise RowError(column, "has more decimals than the currency")
+    return money.amount
+
+
+def _whole(raw: str, column: str, top: int) -> int:
+    value = raw.strip()
+    if not (value.isascii() and value.isdigit()) or int(value) > top:
+        raise RowError(column, f"must be a whole number from 0 to {top}")
+    return int(value)
+
+
+def _attributes(raw: str) -> dict[str, str]:
+    pairs: dict[str, str] = {}
+    for part in _plain(raw, "attributes", 2000).split(";"):
+        if not part.strip():
+            continue
+        name, sep, value = part.partition("=")
+        if not sep or not name.strip() or not value.strip():
+            raise RowError("attributes", "write them as Name=value; Name=value")
+        pairs[name.strip()[:40]] = value.strip()[:120]
+    return pairs
+
+
+@dataclass
+class Known:
+    """What the database holds that rows are checked against (read once per import)."""
+
+    products: dict[str, tuple[int, str]]  # SKU -> (id, slug)
+    slugs: dict[str, str]  # slug -> SKU
+    categories: dict[str, int]  # slug and lower-case name -> id
+    seen_skus: set[str] = field(default_factory=set)
+    seen_slugs: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def load(cls) -> Known:
+        rows = db.session.execute(select(Product.sku, Product.id, Product.slug)).all()
+        categories: dict[str, int] = {}
+        for cid, slug, name in db.session.execute(
+            select(Category.id, Category.slug, Category.name)
+        ):
+            categories[slug] = cid
+            categories[name.lower()] = cid
+        return cls(
+            products={sku: (pid, slug) for sku, pid, slug in rows},
+            slugs={slug: sku for sku, _, slug in rows},
+            categories=categories,
+        )
+
+
+_CONVERTERS: dict[str, Callable[[str], Any]] = {
+    "name": lambda raw: _plain(raw, "name", 200),
+    "price": lambda raw: _money(raw, "price"),
+    "compare_at_price": lambda raw: _money(raw, "compare_at_price") if raw.strip() else None,
+    "brand": lambda raw: _plain(raw, "brand", 80),
+    "weight_grams": lambda raw: _whole(raw, "weight_grams", 10**6) if raw.strip() else 0,
+    "stock": lambda raw: _whole(raw, "stock", 10**6),
+    "low_stock_threshold": lambda raw: (
+        _whole(raw, "low_stock_threshold", 10_000) if raw.strip() else None
+    ),
+    "seo_title": lambda raw: _plain(raw, "seo_title", 70),
+    "seo_description": lambda raw: _plain(raw, "seo_description", 160),
+    "description": lambda raw: _plain(raw, "description", 10_000),
+    "attributes": _attributes,
+}
+
+
+def _published(raw: str) -> bool:
+    value = raw.strip().lower()
+    if value in YES or value == "":
+        return True
+    if value in NO:
+        return False
+    raise RowError("published", "write yes or no")
+
+
+def check_row(cells: dict[str, str], known: Known) -> dict[str, Any]:
+    """The product fields of one row, or ``RowError`` naming the column and reason."""
+    if "__width__" in cells:
+        raise RowError("", f"has {cells['__width__']} cells; the header has a different number")
+    sku = cells["sku"].strip().upper()
+    if not SKU_RE.match(sku):
+        raise RowError("sku", "use 1 to 40 letters, digits, dots, dashes or underscores")
+    if sku in known.seen_skus:
+        raise RowError("sku", f"{sku} is on an earlier line of this file too")
+    known.seen_skus.add(sku)
+    existing = known.products.get(sku)
+    fields: dict[str, Any] = {"sku": sku}
+    for column, raw in cells.items():
+        if column in _CONVERTERS:
+            if column == "name" and not raw.strip():
+                raise RowError("name", "is empty")
+            fields[column] = _CONVERTERS[column](raw)
+        elif column == "published":
+            fields["is_active"] = _published(raw)
+        elif column == "tax_class":
+            value = raw.strip().lower() or "standard"
+            if value not in TAX_CLASSES:
+                raise RowError("tax_class", f"use one of {', '.join(TAX_CLASSES)}")
+            fields["tax_class"] = value
+        elif column == "category":
+            category = known.categories.get(raw.strip()) or known.categories.get(
+                raw.strip().lower()
+            )
+            if category is None:
+                raise RowError("category", f"no category is called “{raw.strip()[:60]}”")
+            fields["category_id"] = category
+    if existing is None:
+        missing = [c for c in NEEDED_FOR_NEW if not cells.get(c, "").strip()]
+        if missing:
+            raise RowError(missing[0], f"is needed for a new product ({sku} is not in the shop)")
+    _check_slug(cells, fields, existing, known)
+    compare = fields.get("compare_at_price")
+    if compare is not None and "price" in fields and compare <= fields["price"]:
+        raise RowError("compare_at_price", "must be above the price")
+    return fields
+
+
+def _check_slug(
+    cells: dict[str, str], fields: dict[str, Any], existing: tuple[int, str] | None, known: Known
+) -> None:
+    raw = cells.get("slug", "").strip()
+    if raw:
+        if not SLUG_RE.match(raw):
+            raise RowError("slug", "use lower-case letters, digits and dashes")
+        slug = raw
+    elif existing is None:
+        slug = slugify(fields["name"])[:160]
+        if not slug:
+            raise RowError("name", "needs letters or digits (the web address is made from it)")
+    else:
+        return
+    owner = known.slugs.get(slug)
+    if owner is not None and owner != fields["sku"]:
+        raise RowError("slug", f"another product ({owner}) already has the web address {slug}")
+    if slug in known.seen_slugs and known.seen_slugs[slug] != fields["sku"]:
+        raise RowError("slug", f"the web address {slug} is on an earlier line of this file too")
+    known.seen_slugs[slug] = fields["sku"]
+    fields["slug"] = slug
+
+
+# -- the job ----------------------------------------------------------------------------
+
+
+def start_import(filename: str, data: bytes, *, actor_id: int | None) -> ProductImport:
+    """Record the upload and queue its import (sent when the caller commits)."""
+    from qkart.extensions import queue
+
+    read_header(data)
+    entry = ProductImport(filename=filename[:200] or "products.csv", data=data, created_by=actor_id)
+    db.session.add(entry)
+    db.session.flush()
+    queue.after_commit(db.session, "catalogue.import_products", entry.id)
+    return entry
+
+
+class Progress:
+    """Where the saving pass is. It runs in one transaction that nobody else can see
+    into, so its count goes to Redis (when there is one) for the page to read."""
+
+    def __init__(self, import_id: int) -> None:
+        self.key = f"qkart:import:{import_id}:saved"
+        self.redis = self._connect()
+
+    @staticmethod
+    def _connect() -> Any:
+        url = current_app.config.get("REDIS_URL")
+        if not url:
+            return None
+        from redis import Redis
+
+        return Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
+
+    def saved(self, count: int) -> None:
+        if self.redis is None:
+            return
+        try:
+            self.redis.set(self.key, count, ex=86_400)
+        except Exception:  # progress is a courtesy; the import goes on without it
+            log.warning("could not record import progress", exc_info=True)
+            self.redis = None
+
+    def read(self) -> int | None:
+        if self.redis is None:
+            return None
+        try:
+            value = self.redis.get(self.key)
+        except Exception:
+            return None
+        return int(value) if value is not None else None
+
+
+def saved_so_far(entry: ProductImport) -> int | None:
+    return Progress(entry.id).read() if entry.status == "saving" else None
+
+
+def _set(import_id: int, **values: Any) -> None:
+    """Change the import's row and commit, so the page polling it sees the change."""
+    db.session.execute(
+        ProductImport.__table__.update().where(ProductImport.id == import_id).values(**values)
+    )
+    db.session.commit()
+
+
+def _check_all(entry: ProductImport) -> tuple[list[tuple[int, dict[str, Any]]], list[dict]]:
+    known = Known.load()
+    good: list[tuple[int, dict[str, Any]]] = []
+    errors: list[dict[str, object]] = []
+    for count, (line, cells) in enumerate(_rows(entry.data), start=1):
+        if count > MAX_ROWS:
+            errors.append({"line": line, "column": "", "reason": f"more than {MAX_ROWS} rows"})
+            break
+        try:
+            good.append((line, check_row(cells, known)))
+        except RowError as error:
+            errors.append({"line": line, "column": error.column, "reason": error.reason})
+        if count % PROGRESS_EVERY == 0:
+            _set(entry.id, checked_rows=count)
+    return good, errors
+
+
+def run_import(import_id: int) -> None:
+    """The worker's job: check every row, then save them all or nothing.
+
+    A crash is recorded as ``failed`` (nothing saved) rather than retried: a file
+    that breaks the import once would break it again.
+    """
+    entry = db.session.get(ProductImport, import_id)
+    if entry is None or not entry.running:
+        return
+    try:
+        _import(entry)
+    except Exception:
+        log.exception("product import %s broke", import_id)
+        db.session.rollback()
+        reason = "the import stopped on an error of ours (it is logged); nothing was changed"
+        _set(
+            import_id,
+            status="failed",
+            error_count=1,
+            errors=[{"line": 0, "column": "", "reason": reason}],
+            finished_at=utcnow(),
+        )
+
+
+def _import(entry: ProductImport) -> None:
+    import_id, actor_id = entry.id, entry.created_by
+    total = sum(1 for _ in _rows(entry.data))
+    _set(import_id, status="checking", total_rows=total, checked_rows=0)
+    good, errors = _check_all(entry)
+    if not good and not errors:
+        errors = [{"line": 2, "column": "", "reason": "the file has no product rows"}]
+    if errors:
+        _set(
+            import_id,
+            status="rejected",
+            checked_rows=total,
+            error_count=len(errors),
+            errors=errors[:REPORT_LIMIT],
+            finished_at=utcnow(),
+        )
+        return
+    _set(import_id, status="saving", checked_rows=total)
+    created, updated = save_rows([fields for _, fields in good], import_id, actor_id)
+    db.session.execute(
+        ProductImport.__table__.update()
+        .where(ProductImport.id == import_id)
+        .values(status="done", created_count=created, updated_count=updated, finished_at=utcnow())
+    )
+    db.session.commit()
+
+
+def save_rows(rows: list[dict[str, Any]], import_id: int, actor_id: int | None) -> tuple[int, int]:
+    """Create or update each product, with a stock movement where stock changed.
+
+    Returns (created, updated). Runs in the caller's transaction and does not commit.
+    """
+    progress = Progress(import_id)
+    existing: dict[str, Product] = {}
+    skus = [row["sku"] for row in rows]
+    for start in range(0, len(skus), 500):
+        stmt = select(Product).where(Product.sku.in_(skus[start : start + 500]))
+        existing.update({p.sku: p for p in db.session.scalars(stmt.with_for_update())})
+    moved: list[tuple[Product, int, int, str]] = []
+    created = 0
+    for count, row in enumerate(rows, start=1):
+        fields = dict(row)
+        stock = fields.pop("stock", None)
+        product = existing.get(fields["sku"])
+        if product is None:
+            product = Product(stock=0, image="img/categories/generic.svg", is_active=True)
+            db.session.add(product)
+            created += 1
+        before = product.stock or 0
+        for name, value in fields.items():
+            setattr(product, name, value)
+        if stock is not None and stock != before:
+            product.stock = stock
+            reason = "received" if fields["sku"] not in existing else "correction"
+            moved.append((product, stock - before, stock, reason))
+        if count % PROGRESS_EVERY == 0:
+            db.session.flush()
+            progress.saved(count)
+    db.session.flush()
+    now, note = utcnow(), f"CSV import {import_id}"
+    db.session.add_all(
+        StockMovement(
+            product_id=product.id,
+            delta=delta,
+            stock_after=after,
+            reason=reason,
+            note=note,
+            actor_id=actor_id,
+            created_at=now,
+        )
+        for product, delta, after, reason in moved
+    )
+    db.session.flush()
+    progress.saved(len(rows))
+    return created, len(rows) - created
+
+
+def recent_imports(limit: int = 10) -> list[ProductImport]:
+    return list(
+        db.session.scalars(
+            select(ProductImport).order_by(ProductImport.id.desc()).limit(limit)
+        ).all()
+    )

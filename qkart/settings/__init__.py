@@ -1,0 +1,1 @@
+"""Shop settings staff change from the browser; the environment keeps secrets and services."""
