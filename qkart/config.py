@@ -123,6 +123,8 @@ def load_config(instance_path: str, overrides: Mapping[str, Any] | None = None) 
             "QKART_SHOP_ADDRESS", "12 Market Street, Springfield, IL 62701, United States"
         ),
         "QKART_LOW_STOCK_DEFAULT": int(_env("QKART_LOW_STOCK_DEFAULT", "5") or 5),
+        # The daily low-stock e-mail goes out from this hour (UTC) on.
+        "QKART_LOW_STOCK_DIGEST_HOUR": int(_env("QKART_LOW_STOCK_DIGEST_HOUR", "7") or 7),
         "QKART_RETURN_WINDOW_DAYS": int(_env("QKART_RETURN_WINDOW_DAYS", "14") or 14),
         # Signed-in shoppers whose cart sits untouched this long get one reminder.
         "QKART_CART_REMINDER_MINUTES": int(_env("QKART_CART_REMINDER_MINUTES", "60") or 60),

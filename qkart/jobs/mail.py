@@ -227,3 +227,24 @@ def send_staff_invitation(invitation_id: int) -> None:
         invitation=invitation,
         link=_link(f"/staff/invitation/{invitation_token(invitation)}"),
     )
+
+
+def send_low_stock_digest(user_id: int, day: str) -> None:
+    """The day's list of published products at or below their warning level."""
+    from qkart.catalog.digest import products_running_low
+
+    user = _user(user_id)
+    products = products_running_low()
+    if user is None or not user.can("stock") or not products:
+        return
+    send_once(
+        f"low-stock:{day}:{user.id}",
+        user.email,
+        f"{len(products)} product{'s' if len(products) != 1 else ''} running low at "
+        f"{setting('QKART_SHOP_NAME')}",
+        "low_stock_digest",
+        user=user,
+        products=products,
+        default=int(setting("QKART_LOW_STOCK_DEFAULT") or 5),
+        link=_link("/admin/inventory"),
+    )

@@ -54,10 +54,17 @@ def sweep_outbox() -> int:
 def chores() -> list[Callable[[], object]]:
     """What every tick does, in order. Domains add theirs here."""
     from qkart.cart.reminders import send_reminders
+    from qkart.catalog.digest import queue_low_stock_digest
     from qkart.orders.lifecycle import expire_overdue_orders
     from qkart.payments.maintenance import reconcile_card_payments
 
-    return [sweep_outbox, reconcile_card_payments, expire_overdue_orders, send_reminders]
+    return [
+        sweep_outbox,
+        reconcile_card_payments,
+        expire_overdue_orders,
+        send_reminders,
+        queue_low_stock_digest,
+    ]
 
 
 def run_chores() -> dict[str, str]:

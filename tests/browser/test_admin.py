@@ -36,6 +36,7 @@ from tests.browser.helpers import (
     AxeAudit,
     log_in,
     money,
+    no_page_load,
     posts_answered_with_303,
 )
 
@@ -503,9 +504,16 @@ def test_adjust_stock_with_a_reason_and_see_the_history(
     product_id, name = draft_product()
     page = staff_page(js)
 
-    page.goto(f"/admin/products?q={name.split()[-1]}")
+    # Staff find the draft with the sidebar's search box, by its SKU.
+    page.goto("/admin/")
     with maybe_303(page, js):
-        page.get_by_role("link", name=name, exact=True).click()
+        page.get_by_label("Find an order, customer or product").fill(f"adm-kb-{name.split()[-1]}")
+        page.get_by_role("button", name="Find", exact=True).click()
+        found = page.locator("section", has=page.get_by_role("heading", name="Products"))
+        expect(found.locator("li")).to_have_count(1)
+        expect(found.locator("li")).to_contain_text("draft")
+        found.get_by_role("link", name=name, exact=True).click()
+        expect(page).to_have_url(re.compile(rf"/admin/products/{product_id}$"))
         stock = page.locator("section", has=page.locator("#stock-title"))
         expect(page.locator("#stock-title")).to_have_text("Stock: 0")
         expect(stock.get_by_role("heading", name="History")).to_have_count(0)
@@ -533,9 +541,31 @@ def test_adjust_stock_with_a_reason_and_see_the_history(
     # A refused change says why and keeps the stock as it was.
     stock.get_by_label("Units in (or out, with a minus)").fill("-100")
     stock.get_by_role("button", name="Change the stock").click()
-    expect(stock.locator(".error")).to_be_visible()
+    expect(stock.get_by_text("Only 9 in stock: you cannot take away 100.")).to_be_visible()
     page.goto(f"/admin/products/{product_id}")
     expect(page.locator("#stock-title")).to_have_text("Stock: 9")
+
+    # The list's quick edit counts the shelf: a correction, in the same history.
+    page.goto(f"/admin/products?q={name.split()[-1]}")
+    shelf = page.get_by_label(f"Stock of {name}")
+    if js:  # saved as it changes, the row swapped in place
+        with no_page_load(page):
+            shelf.fill("20")
+            shelf.press("Tab")
+            expect(page.locator(f"#row-{product_id}")).not_to_have_class(
+                re.compile(r"\bhas-error\b")
+            )
+            expect(page.get_by_label(f"Stock of {name}")).to_have_value("20")
+            page.wait_for_load_state("networkidle")
+    else:  # one Save for every row of the list
+        with posts_answered_with_303(page):
+            shelf.fill("20")
+            page.get_by_role("button", name="Save prices and stock").click()
+            expect_flash(page, "Prices and stock saved.")
+    page.goto(f"/admin/products/{product_id}")
+    expect(page.locator("#stock-title")).to_have_text("Stock: 20")
+    expect(history).to_have_count(3)
+    expect(history.nth(0)).to_contain_text("+11 → 20 · Count correction · Quick edit")
 
 
 # -- every page: axe and a 768px screen -------------------------------------------
@@ -559,7 +589,6 @@ def assert_fits(page: Page, label: str) -> None:
     page.set_viewport_size(TABLET)
     try:
         found = page.evaluate(OVERFLOW)
-        print("FIT", label, found["scrollWidth"], found["innerWidth"], found["offenders"][:3])
         assert found["innerWidth"] == TABLET["width"], found
         assert found["scrollWidth"] <= found["innerWidth"], (
             f"{label} ({page.url}) is {found['scrollWidth']}px wide on a "
@@ -646,6 +675,25 @@ def test_every_staff_page_is_axe_clean_and_fits_768px(
         except AssertionError as error:
             problems.append(str(error).splitlines()[0])
 
+    # The order page in each state of its return, and the staff page with an invitation.
+    page.goto(f"/admin/orders/{returning}")
+    section = page.locator("section", has=page.get_by_role("heading", name="Returns"))
+    for button, label in (
+        ("Approve", "a return, approved"),
+        ("Mark received", "a return, received"),
+        ("Refund this return", "a return, refunded"),
+    ):
+        section.get_by_role("button", name=button).click()
+        expect(page.locator(".flash-success")).to_be_visible()
+        audit.check(page, label)
+        assert_fits(page, label)
+    page.goto("/admin/staff")
+    page.get_by_label("E-mail", exact=True).fill(f"helper-{uuid4().hex[:8]}@example.com")
+    page.get_by_role("button", name="Send invitation").click()
+    expect(page.get_by_role("heading", name="Waiting for an answer")).to_be_visible()
+    audit.check(page, "staff, with an invitation")
+    assert_fits(page, "staff, with an invitation")
+
     # Forms sent back with their errors (422) are pages staff see too.
     page.goto("/admin/products/new")
     page.get_by_role("button", name="Create product").click()
@@ -655,8 +703,15 @@ def test_every_staff_page_is_axe_clean_and_fits_768px(
     page.get_by_role("button", name="Ship", exact=True).click()
     expect(page.locator(".field.has-error")).to_be_visible()
     audit.check(page, "ship form with an error")
+    page.goto(f"/admin/products/{product_id}")
+    page.get_by_role("button", name="Add picture").click()
+    expect(page.get_by_text("Choose a picture.")).to_be_visible()
+    audit.check(page, "picture form with an error")
+    page.goto(f"/admin/products/{product_id}")
+    page.get_by_role("button", name="Change the stock").click()
+    expect(page.get_by_text("Enter how many.")).to_be_visible()
+    audit.check(page, "stock form with an error")
 
     if problems:
         audit.failures.append("\n".join(problems))
-    print("AUDITED", len(audit.audited))
     audit.assert_clean()

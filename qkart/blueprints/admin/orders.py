@@ -9,9 +9,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Response, abort, flash, request, url_for
+from flask import Response, abort, flash, request, stream_with_context, url_for
 from flask_login import current_user
-from sqlalchemy import select
+from flask_wtf import FlaskForm
+from wtforms import DateField, SelectField, StringField, ValidationError
+from wtforms.validators import Length, Optional
 
 from qkart.audit.services import snapshot
 from qkart.blueprints.admin import bp
@@ -19,7 +21,9 @@ from qkart.blueprints.admin.audit import audit
 from qkart.blueprints.admin.forms import NoteForm, RefundForm, ShipForm
 from qkart.blueprints.admin.guard import requires
 from qkart.blueprints.common import page_number
+from qkart.core.db import utcnow
 from qkart.core.errors import DomainError
+from qkart.core.forms import choices
 from qkart.core.htmx import redirect_303, render
 from qkart.core.money import Money
 from qkart.core.pagination import paginate
@@ -28,7 +32,9 @@ from qkart.extensions import db
 from qkart.invoices.services import documents_of
 from qkart.orders import lifecycle
 from qkart.orders import services as orders
-from qkart.orders.models import STATUS_LABELS, STATUSES, Order
+from qkart.orders import staff as staff_orders
+from qkart.orders.models import STATUS_LABELS, Order
+from qkart.payments.models import METHOD_LABELS
 from qkart.payments.services import payments_of_order, refunds_of_order
 from qkart.returns import services as returns
 
@@ -43,21 +49,98 @@ NEXT_STEPS = {
 SHIPPABLE = ("paid", "processing")
 
 
+class OrderFilterForm(FlaskForm):
+    class Meta:
+        csrf = False  # a GET filter changes nothing
+
+    status = SelectField(
+        "Status", default="", choices=choices([("", "All"), *STATUS_LABELS.items()])
+    )
+    since = DateField("Placed from", validators=[Optional()])
+    until = DateField("Placed until", validators=[Optional()])
+    method = SelectField(
+        "Paid with", default="", choices=choices([("", "Any way"), *METHOD_LABELS.items()])
+    )
+    customer = StringField(
+        "Customer (name or e-mail contains)", validators=[Optional(), Length(max=100)]
+    )
+
+    def validate_until(self, field: DateField) -> None:
+        if field.data and self.since.data and field.data < self.since.data:
+            raise ValidationError("Choose a day on or after the first one.")
+
+
+def _order_filter() -> tuple[OrderFilterForm, staff_orders.OrderFilter | None, dict[str, str]]:
+    """The filter form, the filter it asks for (None when invalid), and its URL args."""
+    form = OrderFilterForm(request.args)
+    if request.args and not form.validate():
+        return form, None, {}
+    query = staff_orders.OrderFilter(
+        status=form.status.data or "",
+        since=form.since.data,
+        until=form.until.data,
+        method=form.method.data or "",
+        customer=" ".join((form.customer.data or "").split()),
+    )
+    keep = {k: v for k, v in request.args.items() if k in form.data and v}
+    return form, query, keep
+
+
 @bp.get("/orders")
 @requires("orders")
 def order_list() -> Response:
-    status = request.args.get("status", "")
-    stmt = select(Order).order_by(Order.created_at.desc(), Order.id.desc())
-    if status in STATUSES:
-        stmt = stmt.where(Order.status == status)
+    form, query, keep = _order_filter()
+    stmt = staff_orders.order_query(query or staff_orders.OrderFilter())
     page = paginate(stmt, page_number(request.args.get("page")), 25)
     return render(
         "admin/orders.html",
+        status=200 if query is not None else 422,
+        form=form,
         orders=page,
-        chosen=status,
-        statuses=STATUS_LABELS,
-        page_url=lambda n: url_for(".order_list", status=status or None, page=n),
+        filtered=bool(keep),
+        page_url=lambda n: url_for(".order_list", page=n, **keep),
+        export_url=url_for(".order_export", **keep),
     )
+
+
+@bp.get("/orders/export.csv")
+@requires("orders")
+def order_export() -> Response:
+    """Every order the list's filter selects (all pages), streamed as CSV."""
+    form, query, _ = _order_filter()
+    if query is None:
+        return render("admin/orders.html", status=422, form=form, orders=None, filtered=True)
+    stmt = staff_orders.order_query(query)
+    response = Response(
+        stream_with_context(staff_orders.export_rows(stmt)), mimetype="text/csv; charset=utf-8"
+    )
+    stamp = utcnow().strftime("%Y%m%d-%H%M")
+    response.headers["Content-Disposition"] = f'attachment; filename="orders-{stamp}.csv"'
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.get("/orders/<number>/packing-slip")
+@requires("orders")
+def packing_slip(number: str) -> Response:
+    """A page to print and put in the parcel: what is in it and where it goes, no prices."""
+    order = _order(number)
+    return render("admin/packing_slip.html", order=order)
+
+
+@bp.get("/orders/<number>/documents/<int:document_id>.pdf")
+@requires("orders")
+def order_document(number: str, document_id: int) -> Response:
+    """The invoice or a credit note of the order, the PDF it was issued as."""
+    from qkart.invoices.services import get_document
+
+    found = get_document(_order(number).id, document_id)
+    if found is None:
+        abort(404)
+    response = Response(found.pdf, mimetype="application/pdf")
+    response.headers["Content-Disposition"] = f'attachment; filename="{found.filename}"'
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
 
 
 def _page(order: Order, status: int = 200, error: str | None = None, **forms: Any) -> Response:
