@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy import case, delete, func, or_, select, update
 from sqlalchemy.orm import selectinload
 
 from qkart.core.filters import date_text
@@ -21,7 +21,7 @@ from qkart.core.money import Money
 from qkart.coupons.errors import CouponError
 from qkart.coupons.models import Coupon, CouponRedemption
 from qkart.extensions import db
-from qkart.orders.models import Order
+from qkart.orders.models import SOLD_STATUSES, Order
 
 MAX_CODE_LENGTH = 40
 
@@ -241,13 +241,19 @@ def save_coupon(
     return coupon
 
 
-def revenue_by_coupon() -> dict[int, tuple[int, int]]:
-    """``{coupon_id: (orders, discount given)}`` over orders that were not cancelled."""
+def revenue_by_coupon() -> dict[int, tuple[int, int, int]]:
+    """``{coupon_id: (orders, discount given, revenue)}`` over orders that were not
+    cancelled; revenue is the paid totals of those orders (cash on delivery counts
+    once delivered)."""
+    sold = Order.status.in_(SOLD_STATUSES)
     rows = db.session.execute(
         select(
             CouponRedemption.coupon_id,
             func.count(CouponRedemption.id),
             func.coalesce(func.sum(CouponRedemption.discount), 0),
-        ).group_by(CouponRedemption.coupon_id)
+            func.coalesce(func.sum(case((sold, Order.total), else_=0)), 0),
+        )
+        .join(Order, Order.id == CouponRedemption.order_id)
+        .group_by(CouponRedemption.coupon_id)
     ).all()
-    return {coupon_id: (int(n), int(total)) for coupon_id, n, total in rows}
+    return {cid: (int(n), int(given), int(revenue)) for cid, n, given, revenue in rows}

@@ -168,3 +168,22 @@ def test_checkout_review_matches_the_cart(client, factory, codes, us_tax):
     client.post("/checkout/contact", data={"email": "r@example.com"})
     checkout = _numbers(client.get("/checkout").get_data(as_text=True), "checkout")
     assert cart == checkout
+
+
+def test_staff_see_each_codes_use_discount_and_revenue(app, client, factory, codes):
+    from qkart.coupons.services import revenue_by_coupon
+    from tests.conftest import login
+
+    client.post("/cart/items", data={"product_id": factory.product(price=6000, stock=5).id})
+    client.post("/cart/coupon", data={"code": "SAVE10"})
+    assert check_out(client, method="cod", email="c@example.com").status_code == 303
+    with app.app_context():
+        save10 = db.session.scalar(select(Coupon.id).where(Coupon.code == "SAVE10"))
+        assert revenue_by_coupon()[save10] == (1, 600, 0)  # cash on delivery: not paid yet
+        db.session.execute(Order.__table__.update().values(status="delivered"))
+        db.session.commit()
+        assert revenue_by_coupon()[save10] == (1, 600, 5900)
+    staff = app.test_client()
+    login(staff, factory.user("coupons@example.com", role="admin"))
+    page = staff.get("/admin/coupons").get_data(as_text=True)
+    assert '<td class="num">$6.00</td>' in page and '<td class="num">$59.00</td>' in page
