@@ -70,6 +70,13 @@ def render_item(type_, obj, autogen_context):
     return False
 
 
+def include_object(obj, name, type_, reflected, compare_to):
+    """Leave the search backends' own objects (a tsvector column, FTS5 tables) alone."""
+    from qkart.search import is_search_object
+
+    return not (reflected and is_search_object(name))
+
+
 def run_migrations_online():
     """Run migrations in 'online' mode.
 
@@ -103,6 +110,7 @@ def run_migrations_online():
             connection=connection,
             target_metadata=get_metadata(),
             render_item=render_item,
+            include_object=include_object,
             **conf_args,
         )
 

@@ -13,6 +13,7 @@ from qkart.catalog.models import Category, Product, StockMovement
 from qkart.core.db import utcnow
 from qkart.core.pagination import Page, paginate
 from qkart.extensions import db
+from qkart.search import services as search
 
 SORTS = {
     "relevance": "Relevance",
@@ -41,7 +42,7 @@ class ProductQuery:
     per_page: int = 12
 
 
-def _matches(column: InstrumentedAttribute[str], q: str) -> ColumnElement[bool]:
+def name_matches(column: InstrumentedAttribute[str], q: str) -> ColumnElement[bool]:
     """Case-insensitive match of a search in a name.
 
     Three characters or more match anywhere ("amp" finds "Lamp"); one or two match
@@ -58,16 +59,19 @@ def _matches(column: InstrumentedAttribute[str], q: str) -> ColumnElement[bool]:
 def _conditions(query: ProductQuery) -> list[ColumnElement[bool]]:
     """The WHERE clause of a listing, on ``products`` alone so counting needs no join.
 
-    Category matches go through ``category_id IN (ids)`` rather than a joined
-    ``categories.name``: PostgreSQL can then use the trigram index on product names.
-    A search costs one small extra query (the matching category ids).
+    A search finds a product by full text (name, brand, category, description: see
+    ``qkart.search``), by part of its name ("amp" while "lamp" is being typed), or by
+    part of its category's name. Category matches go through ``category_id IN (ids)``
+    rather than a join: PostgreSQL can then OR three index scans (the tsvector and
+    the trigram indexes, and the category). A search costs one small extra query.
     """
     conditions: list[ColumnElement[bool]] = [Product.is_active.is_(True)]
     if query.q:
-        named = db.session.scalars(select(Category.id).where(_matches(Category.name, query.q)))
-        # A literal id list (not a sub-select) lets PostgreSQL OR two index scans.
+        named = db.session.scalars(select(Category.id).where(name_matches(Category.name, query.q)))
         in_category = Product.category_id.in_(named.all())
-        conditions.append(or_(_matches(Product.name, query.q), in_category))
+        conditions.append(
+            or_(name_matches(Product.name, query.q), in_category, search.match(query.q).condition)
+        )
     if query.category:
         chosen = select(Category.id).where(Category.slug == query.category)
         conditions.append(Product.category_id.in_(chosen))
@@ -108,9 +112,11 @@ def _ordered(stmt: Select[tuple[Product]], query: ProductQuery) -> Select[tuple[
     if query.sort in ORDERS:
         return stmt.order_by(*ORDERS[query.sort])
     if query.q:
-        # Products named like the search come before those only in a matching category.
-        name_hit = case((_matches(Product.name, query.q), 0), else_=1)
-        return stmt.order_by(name_hit, Product.sold_count.desc(), Product.id.desc())
+        # Products named like the search first, then by full-text rank, then best sellers.
+        name_hit = case((name_matches(Product.name, query.q), 0), else_=1)
+        rank = search.match(query.q).rank
+        ranks = (name_hit,) if rank is None else (name_hit, rank.desc())
+        return stmt.order_by(*ranks, Product.sold_count.desc(), Product.id.desc())
     return stmt.order_by(*DEFAULT_ORDER)
 
 

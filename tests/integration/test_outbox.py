@@ -169,4 +169,5 @@ def test_a_job_that_keeps_failing_is_given_up_after_its_attempts(app, monkeypatc
             "reconcile_card_payments",
             "expire_overdue_orders",
             "send_reminders",
+            "queue_low_stock_digest",
         }

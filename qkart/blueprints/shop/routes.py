@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from urllib.parse import urlencode
 
 from flask import Response, request, url_for
@@ -9,11 +10,14 @@ from flask import Response, request, url_for
 from qkart.blueprints.shop import bp
 from qkart.blueprints.shop.context import categories_for_request
 from qkart.blueprints.shop.forms import CatalogueForm
+from qkart.blueprints.shop.reviews import product_page
+from qkart.blueprints.wishlist import context as wishlist_context
 from qkart.catalog import services as catalog
 from qkart.catalog.models import Category
 from qkart.core.forms import choices
 from qkart.core.htmx import render
 from qkart.core.shop import currency
+from qkart.search import services as search
 
 RESULTS = {"results": "results"}
 FILTER_NAMES = frozenset(
@@ -33,11 +37,14 @@ ROBOTS_DISALLOW = (
 
 @bp.get("/")
 def index() -> Response:
-    return render(
+    response = render(
         "shop/index.html",
         categories=categories_for_request(),
         featured=catalog.featured_products(8),
+        **wishlist_context.home_page(),
     )
+    response.headers["Cache-Control"] = "no-store"  # recently viewed changes per visit
+    return response
 
 
 def _catalogue(category: Category | None = None) -> Response:
@@ -55,6 +62,12 @@ def _catalogue(category: Category | None = None) -> Response:
         valid = False
     query = form.to_query(currency())
     results = catalog.search_products(query)
+    corrected = None
+    if query.q and not results.total and query.page == 1:
+        corrected = search.did_you_mean(query.q)
+        if corrected:
+            results = catalog.search_products(replace(query, q=corrected))
+            corrected = corrected if results.total else None
     return render(
         "shop/products.html",
         RESULTS,
@@ -64,6 +77,7 @@ def _catalogue(category: Category | None = None) -> Response:
         results=results,
         categories=categories,
         category=category,
+        corrected=corrected,
         page_url=_page_url,
     )
 
@@ -88,7 +102,19 @@ def category(slug: str) -> Response:
 @bp.get("/products/<slug>")
 def product(slug: str) -> Response:
     item = catalog.get_product(slug)
-    return render("shop/product.html", product=item)
+    # Records the view and adds "customers also bought" and "recently viewed".
+    response = product_page(item, **wishlist_context.product_page(item))
+    response.headers["Cache-Control"] = "no-store"  # recently viewed changes per visit
+    return response
+
+
+@bp.get("/search/suggestions")
+def suggestions() -> Response:
+    """The header search box's list as the shopper types (an htmx fragment)."""
+    q = request.args.get("q", "")[:100]
+    response = render("shop/_suggestions.html", q=q, suggestions=search.suggest(q))
+    response.headers["Cache-Control"] = "public, max-age=60"
+    return response
 
 
 @bp.get("/robots.txt")
