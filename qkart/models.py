@@ -20,12 +20,17 @@ from qkart.payments.models import (
     WelcomeGrant,
 )
 from qkart.pricing.models import TaxRate
+from qkart.questions.models import Answer, Question
+from qkart.recommendations.models import ProductRecommendation, RecommendationRun
 from qkart.returns.models import Return, ReturnLine
+from qkart.reviews.models import Review, ReviewVote
 from qkart.settings.models import ShopSetting
 from qkart.shipping.models import ShippingMethod, ShippingRate
+from qkart.wishlist.models import RecentlyViewed, WishlistItem
 
 __all__ = [
     "Address",
+    "Answer",
     "AuditEntry",
     "Cart",
     "CartItem",
@@ -43,9 +48,15 @@ __all__ = [
     "Payment",
     "PaymentEvent",
     "Product",
+    "ProductRecommendation",
+    "Question",
+    "RecentlyViewed",
+    "RecommendationRun",
     "Refund",
     "Return",
     "ReturnLine",
+    "Review",
+    "ReviewVote",
     "SentEmail",
     "ShippingMethod",
     "ShippingRate",
@@ -58,4 +69,5 @@ __all__ = [
     "Wallet",
     "WalletEntry",
     "WelcomeGrant",
+    "WishlistItem",
 ]

@@ -119,6 +119,7 @@ def _empty_tables(app: Flask) -> None:
         _baseline(app)
         app.extensions.pop("qkart_settings", None)  # cached staff settings: gone with the rows
         app.extensions.pop("qkart_free_shipping", None)
+        app.extensions.pop("qkart_search_vocabulary", None)
 
 
 def _baseline(app: Flask) -> None:

@@ -35,7 +35,9 @@ ROLE_LABELS = {"customer": "Customer", "manager": "Manager", "admin": "Admin", "
 
 class User(UserMixin, TimestampMixin, db.Model):
     __tablename__ = "users"
-    __table_args__ = (CheckConstraint("role IN ('customer', 'staff', 'admin')", name="known_role"),)
+    __table_args__ = (
+        CheckConstraint("role IN ('customer', 'manager', 'admin', 'owner')", name="known_role"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     # Stored lower-cased, so uniqueness holds regardless of case.

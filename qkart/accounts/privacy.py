@@ -23,6 +23,9 @@ from qkart.extensions import db
 from qkart.orders.models import Order
 from qkart.payments.models import WalletEntry
 from qkart.payments.wallet import balance
+from qkart.questions import services as questions
+from qkart.reviews import services as reviews
+from qkart.wishlist import services as wishlist
 
 CONFIRMATION_WORD = "DELETE"
 # What an anonymised order keeps of its address: enough for tax and statistics.
@@ -59,6 +62,11 @@ def export_data(user: User) -> dict[str, Any]:
             }
             for e in ledger
         ],
+        # The wishlist domain says what it keeps: "wishlist" and "recently_viewed".
+        **wishlist.export_data(user.id),
+        # "reviews", "helpful_votes", "questions" and "answers", from their own domains.
+        **reviews.export_for(user.id),
+        **questions.export_for(user.id),
     }
 
 
@@ -97,6 +105,10 @@ def delete_account(user: User, password: str, confirmation: str) -> None:
         raise DomainError(f"Type {CONFIRMATION_WORD} to confirm.", field="confirmation")
     db.session.execute(delete(Address).where(Address.user_id == user.id))
     db.session.execute(delete(Cart).where(Cart.user_id == user.id))
+    wishlist.forget_user(user.id)
+    # Reviews and answered questions stay for other shoppers, signed "A former customer".
+    reviews.forget_author(user.id)
+    questions.forget_author(user.id)
     for order in db.session.scalars(select(Order).where(Order.user_id == user.id)):
         order.shipping_address = {k: order.shipping_address.get(k, "") for k in KEPT_ADDRESS_FIELDS}
         order.contact_email = f"deleted-{user.id}@invalid"

@@ -69,6 +69,20 @@ def _accept_totp(user: User, code: str) -> bool:
     return False
 
 
+def was_used_already(user: User, code: str) -> bool:
+    """Whether ``code`` is a current TOTP code that was spent already (it is refused, and
+    the shopper should hear "wait for the next code", not "that is wrong")."""
+    code = _digits(code)
+    if not _is_totp(code) or user.totp_last_counter is None:
+        return False
+    totp = pyotp.TOTP(user.totp_secret or "")
+    now = totp.timecode(utcnow())
+    return any(
+        counter <= user.totp_last_counter and hmac.compare_digest(totp.generate_otp(counter), code)
+        for counter in (now - 1, now, now + 1)
+    )
+
+
 def _hash(code: str) -> str:
     return hashlib.sha256(code.replace("-", "").lower().encode()).hexdigest()
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import ColumnElement, Select, case, false, func, or_, select, update
@@ -73,8 +73,7 @@ def _conditions(query: ProductQuery) -> list[ColumnElement[bool]]:
             or_(name_matches(Product.name, query.q), in_category, search.match(query.q).condition)
         )
     if query.category:
-        chosen = select(Category.id).where(Category.slug == query.category)
-        conditions.append(Product.category_id.in_(chosen))
+        conditions.append(Product.category_id.in_(_with_subcategories(query.category)))
     if query.min_price is not None:
         conditions.append(Product.price >= query.min_price)
     if query.max_price is not None:
@@ -125,7 +124,74 @@ def search_products(query: ProductQuery) -> Page[Product]:
     conditions = _conditions(query)
     counted = select(func.count()).select_from(Product).where(*conditions)
     stmt = _ordered(_with_category(*conditions), query)
-    return paginate(stmt, query.page, query.per_page, count=counted)
+    return paginate(stmt, query.page, query.per_page, count=counted, clamp=False)
+
+
+def _with_subcategories(slug: str) -> list[int]:
+    """The category named by ``slug`` and every category below it (one small query)."""
+    rows = db.session.execute(select(Category.id, Category.parent_id, Category.slug)).all()
+    children: dict[int | None, list[int]] = {}
+    root = None
+    for cid, parent, cslug in rows:
+        children.setdefault(parent, []).append(cid)
+        if cslug == slug:
+            root = cid
+    if root is None:
+        return []
+    found, todo = [], [root]
+    while todo:
+        cid = todo.pop()
+        if cid not in found:
+            found.append(cid)
+            todo.extend(children.get(cid, []))
+    return found
+
+
+@dataclass(frozen=True)
+class CategoryNode:
+    category: Category
+    depth: int
+    count: int  # active products in it and below it
+    children: tuple[CategoryNode, ...]
+
+
+def category_nodes(categories: Sequence[Category]) -> list[CategoryNode]:
+    """The shop's categories as a tree with product counts that include subcategories
+    (one grouped count query); top-level categories first, in staff's order."""
+    direct = dict(
+        db.session.execute(
+            select(Product.category_id, func.count())
+            .where(Product.is_active.is_(True))
+            .group_by(Product.category_id)
+        ).all()
+    )
+    below: dict[int | None, list[Category]] = {}
+    known = {c.id for c in categories}
+    for category in categories:
+        parent = category.parent_id if category.parent_id in known else None
+        below.setdefault(parent, []).append(category)
+
+    def build(category: Category, depth: int) -> CategoryNode:
+        kids = tuple(build(child, depth + 1) for child in below.get(category.id, []))
+        total = direct.get(category.id, 0) + sum(k.count for k in kids)
+        return CategoryNode(category, depth, total, kids)
+
+    return [build(c, 0) for c in below.get(None, [])]
+
+
+def find_node(nodes: Sequence[CategoryNode], category_id: int) -> CategoryNode | None:
+    for node in nodes:
+        if node.category.id == category_id:
+            return node
+        found = find_node(node.children, category_id)
+        if found is not None:
+            return found
+    return None
+
+
+def top_categories(categories: Sequence[Category], limit: int = 8) -> list[Category]:
+    """The first top-level categories, for the footer and the home page."""
+    return [c for c in categories if c.parent_id is None][:limit]
 
 
 def list_categories() -> Sequence[Category]:
@@ -159,6 +225,14 @@ def get_active_product(product_id: int) -> Product:
     if product is None:
         raise ProductNotFoundError("We could not find that product. It may no longer be sold.")
     return product
+
+
+def products_by_id(ids: Iterable[int | None]) -> dict[int, Product]:
+    """Products (sold or retired) by id, in one query; unknown ids are left out."""
+    wanted = {i for i in ids if i is not None}
+    if not wanted:
+        return {}
+    return {p.id: p for p in db.session.scalars(select(Product).where(Product.id.in_(wanted)))}
 
 
 def product_exists(product_id: int) -> bool:
@@ -227,17 +301,6 @@ def release_stock(
         ).scalar_one_or_none()
         if now is not None:
             _moved(product_id, wanted, now, reason, note)
-
-
-def low_stock_products(threshold: int = 5, limit: int = 10) -> Sequence[Product]:
-    """Active products about to run out, emptiest first: what staff should restock."""
-    stmt = (
-        select(Product)
-        .where(Product.is_active.is_(True), Product.stock <= threshold)
-        .order_by(Product.stock, Product.name)
-        .limit(limit)
-    )
-    return db.session.scalars(stmt).all()
 
 
 def find_products(text: str, limit: int = 10) -> Sequence[Product]:

@@ -30,6 +30,7 @@ EVENTS = {
     "return.requested": "return_id, order_id: a shopper asked to send items back",
     "payment.succeeded": "payment_id, order_id (None for a top-up): the money is in",
     "payment.cancelled": "payment_id, order_id: an open payment will never be paid",
+    "review.posted": "review_id, product_id, user_id, rating: a shopper reviewed a product",
 }
 
 

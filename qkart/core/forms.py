@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from decimal import Decimal
 
-from wtforms import DecimalField, IntegerField, SelectChoice
+from wtforms import DateField, DecimalField, IntegerField, SelectChoice
 
 
 def choices(pairs: Iterable[tuple[str, str]]) -> list[SelectChoice]:
@@ -28,10 +28,26 @@ class WholeNumberField(IntegerField):
 
 
 class AmountField(DecimalField):
-    """A decimal amount; "NaN", "Infinity" and the like are refused, not computed with."""
+    """A decimal amount; "NaN", "Infinity" and the like are refused, not computed with,
+    and a typo says what to type instead of WTForms' "Not a valid decimal value."."""
 
     def process_formdata(self, valuelist: list[str]) -> None:
-        super().process_formdata(valuelist)
+        try:
+            super().process_formdata(valuelist)
+        except ValueError:
+            self.data = None
+            raise ValueError(self.gettext("Enter an amount like 25 or 19.99.")) from None
         if isinstance(self.data, Decimal) and not self.data.is_finite():
             self.data = None
             raise ValueError(self.gettext("Enter an amount like 25 or 19.99."))
+
+
+class DayField(DateField):
+    """A calendar day (``<input type="date">`` sends 2026-12-31); a bad one says so."""
+
+    def process_formdata(self, valuelist: list[str]) -> None:
+        try:
+            super().process_formdata(valuelist)
+        except ValueError:
+            self.data = None
+            raise ValueError(self.gettext("Enter a day like 2026-12-31.")) from None

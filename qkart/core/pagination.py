@@ -34,6 +34,21 @@ class Page(Generic[T]):
         return self.page < self.pages
 
     @property
+    def past_end(self) -> bool:
+        return self.page > self.pages
+
+    def window(self, around: int = 2) -> list[int | None]:
+        """Page numbers for a pager: first, last and a few around this one; None is a gap."""
+        shown = {1, self.pages, *range(self.page - around, self.page + around + 1)}
+        numbers = sorted(n for n in shown if 1 <= n <= self.pages)
+        out: list[int | None] = []
+        for n in numbers:
+            if out and n - (out[-1] or 0) > 1:
+                out.append(None)
+            out.append(n)
+        return out
+
+    @property
     def first_index(self) -> int:
         return (self.page - 1) * self.per_page + 1 if self.total else 0
 
@@ -43,10 +58,17 @@ class Page(Generic[T]):
 
 
 def paginate(
-    stmt: Select[tuple[T]], page: int, per_page: int, *, count: Select[tuple[int]] | None = None
+    stmt: Select[tuple[T]],
+    page: int,
+    per_page: int,
+    *,
+    count: Select[tuple[int]] | None = None,
+    clamp: bool = True,
 ) -> Page[T]:
-    """Run ``stmt`` for one page: a count, then the rows; past the end means the last page.
+    """Run ``stmt`` for one page: a count, then the rows.
 
+    Past the end means the last page, unless ``clamp`` is off: then the page keeps its
+    number and has no items (``Page.past_end``), for listings that answer it with 404.
     ``count`` may be a cheaper statement that counts the same rows (without joins).
     """
     from qkart.extensions import db
@@ -58,6 +80,8 @@ def paginate(
     )
     total = db.session.scalar(counted) or 0
     pages = max(1, math.ceil(total / per_page))
-    page = min(max(page, 1), pages)
+    page = min(max(page, 1), pages) if clamp else max(page, 1)
+    if page > pages:
+        return Page(items=[], total=total, page=page, per_page=per_page)
     items = db.session.scalars(stmt.limit(per_page).offset((page - 1) * per_page)).all()
     return Page(items=items, total=total, page=page, per_page=per_page)

@@ -57,6 +57,8 @@ def chores() -> list[Callable[[], object]]:
     from qkart.catalog.digest import queue_low_stock_digest
     from qkart.orders.lifecycle import expire_overdue_orders
     from qkart.payments.maintenance import reconcile_card_payments
+    from qkart.recommendations.services import refresh_recommendations
+    from qkart.wishlist.services import prune_recently_viewed
 
     return [
         sweep_outbox,
@@ -64,6 +66,8 @@ def chores() -> list[Callable[[], object]]:
         expire_overdue_orders,
         send_reminders,
         queue_low_stock_digest,
+        prune_recently_viewed,
+        refresh_recommendations,
     ]
 
 

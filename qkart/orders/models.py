@@ -78,6 +78,8 @@ SOLD_STATUSES = (
     "returned",
     "partly_refunded",
 )
+# Orders whose goods reached the shopper: who may review a product or answer questions on it.
+RECEIVED_STATUSES = ("delivered", "return_requested", "returned", "partly_refunded")
 
 
 class Order(TimestampMixin, db.Model):

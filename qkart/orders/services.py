@@ -18,6 +18,7 @@ from qkart.core.pagination import Page, paginate
 from qkart.extensions import db
 from qkart.orders.errors import InvalidTransitionError, OrderNotFoundError
 from qkart.orders.models import (
+    RECEIVED_STATUSES,
     SOLD_STATUSES,
     STATUS_LABELS,
     TRANSITIONS,
@@ -315,3 +316,19 @@ def lifetime_value(user_id: int, currency: str) -> Money:
         .where(Order.user_id == user_id)
     )
     return Money(int(spent or 0) - int(refunded or 0), currency)
+
+
+def has_received(user_id: int, product_id: int) -> bool:
+    """Whether an order of the shopper's holding ``product_id`` reached them (delivered,
+    or delivered and then returned or refunded in part): they have used the product."""
+    found = db.session.scalar(
+        select(OrderLine.id)
+        .join(Order, Order.id == OrderLine.order_id)
+        .where(
+            Order.user_id == user_id,
+            Order.status.in_(RECEIVED_STATUSES),
+            OrderLine.product_id == product_id,
+        )
+        .limit(1)
+    )
+    return found is not None

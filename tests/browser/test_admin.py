@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from decimal import Decimal
 from itertools import count
@@ -293,13 +294,9 @@ def expect_flash(page: Page, text: str | re.Pattern[str]) -> None:
     expect(page.locator(".flash-success")).to_contain_text(text)
 
 
-def maybe_303(page: Page, js: bool) -> Any:
+def maybe_303(page: Page, js: bool) -> AbstractContextManager[Any]:
     """Without JavaScript, every POST of the block must be answered with a 303."""
-    if js:
-        from contextlib import nullcontext
-
-        return nullcontext()
-    return posts_answered_with_303(page)
+    return nullcontext() if js else posts_answered_with_303(page)
 
 
 # -- journeys ------------------------------------------------------------------------
@@ -341,14 +338,16 @@ def test_create_a_product_with_two_pictures_and_publish_it(
 
         pictures = page.locator("section", has=page.get_by_role("heading", name="Pictures"))
         expect(pictures.locator(".image-row")).to_have_count(0)
-        for path, alt in ((front, "The globe from the front"), (back, "The globe's stand")):
+        rows = pictures.locator(".image-row img")
+        for added, (path, alt) in enumerate(
+            ((front, "The globe from the front"), (back, "The globe's stand")), start=1
+        ):
             page.get_by_label("Picture (JPEG, PNG or WebP, up to 5 MB)").set_input_files(path)
             page.get_by_label("What it shows (for people who cannot see it)").fill(alt)
             page.get_by_role("button", name="Add picture").click()
+            expect(rows).to_have_count(added)  # the page after this upload
             expect_flash(page, "Picture added.")
             expect(page).to_have_url(re.compile(r"/admin/products/\d+#images-title$"))
-        rows = pictures.locator(".image-row img")
-        expect(rows).to_have_count(2)
         expect(rows.nth(0)).to_have_attribute("alt", "The globe from the front")
         expect(rows.nth(1)).to_have_attribute("alt", "The globe's stand")
 
@@ -610,8 +609,30 @@ def test_every_staff_page_is_axe_clean_and_fits_768px(
     product_id, product_name = draft_product()
     page = staff_page(True)
     page.set_viewport_size(DESKTOP)
+    audit = AxeAudit()
+    problems: list[str] = []
 
-    # A product with pictures and a stock history, as the edit page usually is.
+    def check(label: str) -> None:
+        """axe on the page as it is, then its width at 768px."""
+        audit.check(page, label)
+        try:
+            assert_fits(page, label)
+        except AssertionError as error:
+            problems.append(str(error).splitlines()[0])
+
+    def visit(label: str, path: str, heading: str | None, status: int = 200) -> None:
+        response = page.goto(path)
+        assert response is not None
+        if response.status != status:
+            problems.append(f"{label} ({path}): HTTP {response.status}, not {status}")
+            return
+        h1 = page.get_by_role("heading", level=1)
+        expect(h1).to_be_visible()
+        if heading is not None:
+            expect(h1).to_have_text(heading)
+        check(label)
+
+    # A product with a picture and a stock history, as the edit page usually is.
     page.goto(f"/admin/products/{product_id}")
     page.get_by_label("Picture (JPEG, PNG or WebP, up to 5 MB)").set_input_files(
         png(tmp_path / "a.png", (30, 160, 60))
@@ -622,28 +643,28 @@ def test_every_staff_page_is_axe_clean_and_fits_768px(
     page.get_by_role("button", name="Change the stock").click()
     expect_flash(page, "Stock is now 4.")
 
-    customer_id = shopper.id
     coupon_id = _first_id(shop_app, "qkart.coupons.models.Coupon")
     method_id = _first_id(shop_app, "qkart.shipping.models.ShippingMethod")
     category_id = _first_id(shop_app, "qkart.catalog.models.Category", slug="electronics")
-
-    pages: list[tuple[str, str, str]] = [
+    pages: list[tuple[str, str, str | None]] = [
         # (label, path, the h1 it shows)
         ("home", "/admin/", "Shop overview"),
         ("orders", "/admin/orders", "Orders"),
-        ("orders, one status", "/admin/orders?status=paid", "Orders"),
+        ("orders, filtered", "/admin/orders?status=paid&method=wallet&customer=axel", "Orders"),
         ("an order to ship", f"/admin/orders/{paid}", f"Order {paid}"),
+        ("packing slip", f"/admin/orders/{paid}/packing-slip", "Packing slip"),
         ("returns", "/admin/returns", "Returns waiting"),
         ("a return", f"/admin/orders/{returning}#returns-title", f"Order {returning}"),
         ("products", "/admin/products", "Products"),
         ("products, filtered", "/admin/products?status=draft&stock=low&sort=price", "Products"),
         ("new product", "/admin/products/new", "New product"),
         ("edit product", f"/admin/products/{product_id}", product_name),
+        ("product import", "/admin/products/import", "Import products from a CSV file"),
         ("categories", "/admin/categories", "Categories"),
         ("a category", f"/admin/categories/{category_id}", "Electronics"),
         ("inventory", "/admin/inventory", "To restock"),
         ("customers", "/admin/customers", "Customers"),
-        ("a customer", f"/admin/customers/{customer_id}", shopper.name),
+        ("a customer", f"/admin/customers/{shopper.id}", shopper.name),
         ("staff", "/admin/staff", "Staff"),
         ("audit log", "/admin/audit", "Audit log"),
         ("promo codes", "/admin/coupons", "Promo codes"),
@@ -657,60 +678,62 @@ def test_every_staff_page_is_axe_clean_and_fits_768px(
         ("search, nothing", "/admin/search?q=zzz-nothing-here", None),
         ("search, empty", "/admin/search", "Find something"),
     ]
-    audit = AxeAudit()
-    problems: list[str] = []
     for label, path, heading in pages:
-        response = page.goto(path)
-        assert response is not None
-        if response.status != 200:
-            problems.append(f"{label} ({path}): HTTP {response.status}")
-            continue
-        h1 = page.get_by_role("heading", level=1)
-        expect(h1).to_be_visible()
-        if heading is not None:
-            expect(h1).to_have_text(heading)
-        audit.check(page, label)
-        try:
-            assert_fits(page, label)
-        except AssertionError as error:
-            problems.append(str(error).splitlines()[0])
+        visit(label, path, heading)
+
+    # Every section of the sidebar, including any added after this list was written.
+    page.goto("/admin/")
+    menu = page.get_by_role("navigation", name="Staff area").get_by_role("link")
+    listed = {path.split("?")[0].split("#")[0] for _, path, _ in pages}
+    for link in [(a.inner_text(), a.get_attribute("href") or "") for a in menu.all()]:
+        if link[1] not in listed:
+            visit(f"sidebar: {link[0]}", link[1], None)
+
+    # A filter that cannot be right (422), and a CSV import refused row by row.
+    visit("orders, impossible dates", "/admin/orders?since=2026-06-02&until=2026-06-01", None, 422)
+    bad = tmp_path / "bad-products.csv"
+    bad.write_text("sku,name,price,category\nADM-BAD-1,,not a price,no-such-category\n")
+    page.goto("/admin/products/import")
+    page.get_by_label("CSV file (UTF-8, up to 5 MB)").set_input_files(bad)
+    page.get_by_role("button", name="Import", exact=True).click()
+    expect(page).to_have_url(re.compile(r"/admin/products/import/\d+$"))
+    expect(page.get_by_role("heading", level=1)).to_have_text("Import of bad-products.csv")
+    check("a product import")
 
     # The order page in each state of its return, and the staff page with an invitation.
     page.goto(f"/admin/orders/{returning}")
     section = page.locator("section", has=page.get_by_role("heading", name="Returns"))
-    for button, label in (
-        ("Approve", "a return, approved"),
-        ("Mark received", "a return, received"),
-        ("Refund this return", "a return, refunded"),
+    for button, done, label in (
+        ("Approve", "Return approved.", "a return, approved"),
+        ("Mark received", "Return received", "a return, received"),
+        ("Refund this return", "Return refunded.", "a return, refunded"),
     ):
         section.get_by_role("button", name=button).click()
-        expect(page.locator(".flash-success")).to_be_visible()
-        audit.check(page, label)
-        assert_fits(page, label)
+        expect_flash(page, done)  # the next page, not the one before it
+        check(label)
     page.goto("/admin/staff")
     page.get_by_label("E-mail", exact=True).fill(f"helper-{uuid4().hex[:8]}@example.com")
     page.get_by_role("button", name="Send invitation").click()
     expect(page.get_by_role("heading", name="Waiting for an answer")).to_be_visible()
-    audit.check(page, "staff, with an invitation")
-    assert_fits(page, "staff, with an invitation")
+    check("staff, with an invitation")
 
     # Forms sent back with their errors (422) are pages staff see too.
     page.goto("/admin/products/new")
     page.get_by_role("button", name="Create product").click()
     expect(page.locator(".field.has-error").first).to_be_visible()
-    audit.check(page, "new product with errors")
+    check("new product with errors")
     page.goto(f"/admin/orders/{paid}")
     page.get_by_role("button", name="Ship", exact=True).click()
     expect(page.locator(".field.has-error")).to_be_visible()
-    audit.check(page, "ship form with an error")
+    check("ship form with an error")
     page.goto(f"/admin/products/{product_id}")
     page.get_by_role("button", name="Add picture").click()
     expect(page.get_by_text("Choose a picture.")).to_be_visible()
-    audit.check(page, "picture form with an error")
+    check("picture form with an error")
     page.goto(f"/admin/products/{product_id}")
     page.get_by_role("button", name="Change the stock").click()
     expect(page.get_by_text("Enter how many.")).to_be_visible()
-    audit.check(page, "stock form with an error")
+    check("stock form with an error")
 
     if problems:
         audit.failures.append("\n".join(problems))

@@ -36,11 +36,19 @@ def test_filters_and_sort_update_results_in_place(page: Page) -> None:
         assert WATCH in names(page)
 
         page.get_by_label("In stock only").check()
-        expect(page).to_have_url(re.compile(r"[?&]in_stock=y(&|$)"))
+        expect(page).to_have_url(re.compile(r"[?&]in_stock=1(&|$)"))  # no empty fields
         expect(page.locator("#results .card")).to_have_count(3)
 
+        assert "=&" not in page.url and not page.url.endswith("=")
+        entries = page.evaluate("history.length")
         page.locator("#q").fill("zzz-nothing")
         expect(page.get_by_role("heading", name="No products found")).to_be_visible()
+        # The heading, the title and the count follow the search, and typing replaced
+        # the history entry instead of adding one.
+        expect(page.locator("h1")).to_have_text("Results for “zzz-nothing”")
+        expect(page).to_have_title(re.compile("^Results for “zzz-nothing”"))
+        expect(page.locator("#result-status")).to_have_text("No products found")
+        assert page.evaluate("history.length") == entries
 
     # Back restores the earlier results (htmx history), still without a full load.
     page.go_back()

@@ -130,7 +130,9 @@ def test_journey_with_javascript(page: Page, make_shopper: Callable[..., Shopper
         expect(page.locator("#results .card")).to_have_count(1)
         expect(card(page, WATCH)).to_be_visible()
         expect(page).to_have_url(re.compile(r"/products\?(.*&)?q=watch(&|$)"))
-        expect(page.get_by_role("heading", level=1)).to_have_text("All products")
+        # The heading and the title follow the search (swapped out of band).
+        expect(page.get_by_role("heading", level=1)).to_have_text("Results for “watch”")
+        expect(page).to_have_title(re.compile("^Results for “watch”"))
 
         # Add to cart from the grid: the button's form is swapped, the badge too.
         card(page, WATCH).get_by_role("button", name="Add to cart").click()

@@ -120,13 +120,13 @@ def test_keyboard_only_search_add_and_check_out(
         "postal_code": "62704",
         "country": "United States",
     }
-    # Sent empty first: the errors come back in place and focus stays on the button.
-    save = tab_until(page, lambda f: f["tag"] == "button" and f["text"] == "Use this address")
+    # Sent empty first: the errors come back in place and focus moves to the first
+    # field to fix (not to the page's top).
+    tab_until(page, lambda f: f["tag"] == "button" and f["text"] == "Use this address")
     page.keyboard.press("Enter")
     expect(page.locator("#full_name-error")).to_be_visible()
-    expect(page.locator(f"#{save['id']}")).to_be_focused()
+    expect(page.locator("#full_name")).to_be_focused()
     assert_focus_visible(page)
-    tab_until(page, lambda f: f["name"] == "full_name", backwards=True)
     for name, value in typed.items():
         if focused(page)["name"] != name:
             tab_until(page, lambda f, name=name: f["name"] == name)

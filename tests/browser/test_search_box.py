@@ -49,5 +49,5 @@ def test_without_javascript_the_box_is_a_form(browser: Browser, base_url: str) -
     page.goto("/")
     page.locator("#site-q").fill("lmap")
     page.keyboard.press("Enter")
-    expect(page.get_by_text("Showing results for")).to_be_visible()
+    expect(page.locator("p.alert", has_text="Showing results for")).to_be_visible()
     context.close()

@@ -3,6 +3,7 @@
 import json
 import re
 import time
+from urllib.parse import unquote
 
 import pyotp
 import pytest
@@ -306,6 +307,8 @@ def _enable_2fa(app, client, user):
     assert 'src="data:image/svg+xml' in page
     secret = _user(app, user.id).totp_secret
     assert secret in page
+    assert 'href="otpauth://totp/' in page  # opens the app on the phone itself
+    assert '<button type="button" class="btn btn-small" data-copy="totp-secret" hidden>' in page
     code = pyotp.TOTP(secret).now()
     bad = client.post("/account/two-factor/confirm", data={"code": "000000", "password": PASSWORD})
     assert bad.status_code == 422
@@ -318,6 +321,10 @@ def _enable_2fa(app, client, user):
     page = response.get_data(as_text=True)
     codes = re.findall(r"<code>([a-z0-9]{5}-[a-z0-9]{5})</code>", page)
     assert len(codes) == 10
+    download = re.search(
+        r'download="[^"]+\.txt" href="data:text/plain;charset=utf-8,([^"]+)"', page
+    )
+    assert all(c in unquote(download.group(1)) for c in codes)
     # Shown once only: the two-factor page does not show them again.
     assert codes[0] not in client.get("/account/two-factor").get_data(as_text=True)
     return secret, codes
@@ -348,9 +355,12 @@ def test_two_factor_enrolment_login_recovery_and_disable(app, client, factory):
     totp_code = pyotp.TOTP(secret).at(time.time() + 30)
     assert client.post("/login/two-factor", data={"code": totp_code}).status_code == 303
     client.post("/logout")
-    # The same TOTP code cannot be replayed.
+    # The same TOTP code cannot be replayed, and the refusal says why.
     client.post("/login", data={"email": user.email, "password": PASSWORD})
-    assert client.post("/login/two-factor", data={"code": totp_code}).status_code == 422
+    replayed = client.post("/login/two-factor", data={"code": totp_code})
+    assert replayed.status_code == 422
+    assert "That code was used already. Wait for the next one" in replayed.get_data(as_text=True)
+    assert "That code is not right" in wrong.get_data(as_text=True)
     assert client.post("/login/two-factor", data={"code": codes[1]}).status_code == 303
 
     refused = client.post(
@@ -462,3 +472,10 @@ def test_welcome_credit_once_per_address_even_after_deleting_the_account(app, cl
     with app.app_context():
         again = db.session.scalar(select(User).where(User.email == "farmer@example.com"))
         assert again.is_verified and wallet_of(app, again.id) == 0
+
+
+def test_forgot_password_takes_any_address_login_takes(client, factory, outbox):
+    user = factory.user("demo@qkart.local")
+    response = client.post("/forgot-password", data={"email": "demo@qkart.local"})
+    assert response.status_code == 200
+    assert outbox.messages(user.email)

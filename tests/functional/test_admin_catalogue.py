@@ -59,7 +59,7 @@ def test_create_a_product_publish_it_and_see_it_in_the_shop(app, staff, factory)
     ("data", "field_message"),
     [
         ({"price": "-1"}, "Enter a price of 0 or more."),
-        ({"price": "abc"}, "Not a valid decimal value"),
+        ({"price": "abc"}, "Enter an amount like 25 or 19.99."),
         ({"name": ""}, "Give it a name."),
         ({"sku": "has space"}, "Use letters, digits, dots, dashes or underscores."),
         ({"compare_at_price": "10"}, "The compare-at price must be above the price"),

@@ -201,7 +201,7 @@ def test_the_status_fragment_polls_while_the_import_runs(app, staff, factory):
     url = f"/admin/products/import/{import_id}"
     page = staff.get(url).get_data(as_text=True)
     assert "Checked 250 of 1000 rows." in page and 'value="250"' in page
-    assert 'hx-trigger="every 1s"' in page and f'<a href="{url}">refresh it</a>' in page
+    assert 'data-hx-trigger="every 1s"' in page and f'<a href="{url}">refresh it</a>' in page
     fragment = staff.get(url, headers=htmx("import-progress")).get_data(as_text=True)
     assert fragment.lstrip().startswith('<section id="import-progress"')
     assert "<html" not in fragment

@@ -47,9 +47,12 @@ def test_add_with_htmx_swaps_the_button_and_the_badge(client, factory):
     assert response.status_code == 200
     assert "<html" not in page
     assert f'id="add-{product.id}"' in page and "Added to cart." in page
-    assert 'id="cart-count" class="badge" hx-swap-oob="true">1<' in page
+    assert 'id="cart-count" class="badge" data-hx-swap-oob="true">1<' in page
     # Screen readers hear it from the page's live region, updated out of band.
-    assert '<div id="flash" hx-swap-oob="innerHTML">' in page and "Added Lamp to your cart." in page
+    assert (
+        '<div id="flash" data-hx-swap-oob="innerHTML">' in page
+        and "Added Lamp to your cart." in page
+    )
 
 
 def test_add_from_the_product_page_with_htmx_keeps_the_quantity_field(client, factory):
@@ -114,7 +117,7 @@ def test_change_quantity_with_htmx_updates_lines_totals_and_badge(client, factor
     assert "<html" not in page
     assert 'id="cart-subtotal">$45.00<' in page
     assert 'id="cart-total">$50.00<' in page  # $5.00 shipping under $100
-    assert 'hx-swap-oob="true">3<' in page
+    assert 'data-hx-swap-oob="true">3<' in page
 
 
 def test_quantity_over_stock_in_cart_explains_beside_the_line(app, client, factory):

@@ -38,7 +38,7 @@ def test_nul_characters_are_refused_with_400(client):
 
 
 def test_security_headers(client):
-    response = client.get("/")
+    response = client.get("/products")
     assert "default-src 'self'" in response.headers["Content-Security-Policy"]
     assert response.headers["X-Content-Type-Options"] == "nosniff"
     assert response.headers["X-Frame-Options"] == "DENY"

@@ -277,8 +277,8 @@ def test_order_page_shows_lines_totals_address_and_history(
     page = text_of(response)
     assert f"Order {number}" in page
     # Lines: name, SKU, unit price, quantity, line total.
-    assert re.search(rf"Blue Teapot <span[^>]*>\({teapot.sku}\)</span>", page)
-    assert re.search(rf"Tall Mug <span[^>]*>\({mug.sku}\)</span>", page)
+    assert re.search(rf">Blue Teapot</a> <span[^>]*>\({teapot.sku}\)</span>", page)  # linked
+    assert re.search(rf"Tall Mug(</a>)? <span[^>]*>\({mug.sku}\)</span>", page)
     assert re.search(r"\$12\.50</td><td class=\"num\">2</td><td class=\"num\">\$25\.00", page)
     assert re.search(r"\$9\.99</td><td class=\"num\">1</td><td class=\"num\">\$9\.99", page)
     # Totals: the breakdown as placed (no tax rates are set in this shop).

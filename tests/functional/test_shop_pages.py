@@ -95,7 +95,11 @@ def test_category_filter_and_category_page(client, catalogue):
     page = client.get("/products?category=books").get_data(as_text=True)
     assert "Thinking, Fast and Slow" in page and "Running Shoes" not in page
     page = client.get("/categories/fashion").get_data(as_text=True)
-    assert "<h1>Fashion</h1>" in page and "Running Shoes" in page and "Thinking" not in page
+    assert (
+        '<h1 id="listing-title">Fashion</h1>' in page
+        and "Running Shoes" in page
+        and "Thinking" not in page
+    )
     assert client.get("/categories/nope").status_code == 404
 
 
@@ -134,8 +138,7 @@ def test_pagination(client, factory):
     assert "Page 1 of 3" in first and 'rel="next"' in first
     third = client.get("/products?per_page=12&page=3").get_data(as_text=True)
     assert "Showing 25–30 of 30 products" in third
-    beyond = client.get("/products?per_page=12&page=99").get_data(as_text=True)
-    assert "Page 3 of 3" in beyond
+    assert client.get("/products?per_page=12&page=99").status_code == 404
 
 
 @pytest.mark.parametrize("page", ["abc", "-1", "0", "99999999999"])
@@ -198,7 +201,10 @@ def test_robots_txt_keeps_private_pages_out_of_search_engines(client):
 def test_product_page_query_count(app, client, catalogue):
     with count_queries(app) as statements:
         client.get(f"/products/{catalogue['shoes'].slug}")
-    assert len(statements) <= 3, statements
+    # The product and the footer's categories (2), reviews and questions (5), the view
+    # recorded in a savepoint (3: SAVEPOINT, upsert, RELEASE), "customers also bought"
+    # and its category fallback (2). Each part is flat: see its own query-count test.
+    assert len(statements) <= 12, statements
 
 
 def test_short_searches_match_the_start_of_a_word(client, factory):

@@ -12,6 +12,7 @@ from qkart.blueprints.admin import (  # noqa: E402,F401
     customers,
     menu,
     orders,
+    reviews,
     routes,
     rules,
 )

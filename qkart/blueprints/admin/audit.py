@@ -7,13 +7,14 @@ from typing import Any
 from flask import Response, request, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from wtforms import DateField, StringField
+from wtforms import StringField
 from wtforms.validators import Length, Optional
 
 from qkart.audit import services as audit_log
 from qkart.blueprints.admin import bp
 from qkart.blueprints.admin.guard import requires
 from qkart.blueprints.common import page_number
+from qkart.core.forms import DayField
 from qkart.core.htmx import render
 
 
@@ -45,8 +46,8 @@ class AuditFilterForm(FlaskForm):
 
     actor = StringField("Who (e-mail contains)", validators=[Optional(), Length(max=100)])
     action = StringField("What (starts with)", validators=[Optional(), Length(max=60)])
-    since = DateField("From", validators=[Optional()])
-    until = DateField("Until", validators=[Optional()])
+    since = DayField("From", validators=[Optional()])
+    until = DayField("Until", validators=[Optional()])
 
 
 @bp.get("/audit")

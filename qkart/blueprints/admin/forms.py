@@ -7,8 +7,6 @@ from typing import Any
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
-    DateField,
-    DecimalField,
     SelectField,
     SelectMultipleField,
     StringField,
@@ -16,7 +14,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp
 
 from qkart.accounts.addresses import shop_countries
-from qkart.core.forms import AmountField, WholeNumberField, choices
+from qkart.core.forms import AmountField, DayField, WholeNumberField, choices
 from qkart.pricing.models import TAX_CLASSES
 
 CODE = Regexp(r"^[a-z0-9-]+$", message="Use lower-case letters, digits and dashes.")
@@ -55,7 +53,7 @@ class ShippingMethodForm(FlaskForm):
 
 class ShippingRateForm(FlaskForm):
     country = SelectField("Country", validate_choice=True)
-    from_amount = DecimalField(
+    from_amount = AmountField(
         "From (order value, or grams for weight-based options)",
         places=2,
         validators=[InputRequired("Enter where this rate starts, 0 for all."), MONEY],
@@ -70,7 +68,7 @@ class ShippingRateForm(FlaskForm):
 class TaxRateForm(FlaskForm):
     country = SelectField("Country", validators=[DataRequired("Choose a country.")])
     tax_class = SelectField("Tax class", choices=choices(TAX_CLASSES.items()))
-    rate = DecimalField(
+    rate = AmountField(
         "Rate, per cent",
         places=3,
         validators=[
@@ -109,8 +107,8 @@ class CouponForm(FlaskForm):
         ],
     )
     min_order = AmountField("Minimum order (optional)", places=2, validators=[Optional(), MONEY])
-    starts_at = DateField("Valid from (optional)", validators=[Optional()])
-    ends_at = DateField("Valid until, not including (optional)", validators=[Optional()])
+    starts_at = DayField("Valid from (optional)", validators=[Optional()])
+    ends_at = DayField("Valid until, not including (optional)", validators=[Optional()])
     usage_limit = WholeNumberField(
         "Uses in total (optional)", validators=[Optional(), NumberRange(min=1, max=10**7)]
     )

@@ -53,6 +53,18 @@ SECTIONS: tuple[tuple[str, str, str, tuple[str, ...]], ...] = (
         "catalogue",
         ("admin.category_list", "admin.category_edit", "admin.category_move"),
     ),
+    (
+        "Reviews",
+        "admin.review_list",
+        "catalogue",
+        ("admin.review_list", "admin.review_hide", "admin.review_unhide"),
+    ),
+    (
+        "Questions",
+        "admin.question_list",
+        "catalogue",
+        ("admin.question_list", "admin.question_detail", "admin.question_answer"),
+    ),
     ("Inventory", "admin.inventory", "stock", ("admin.inventory",)),
     (
         "Customers",

@@ -12,7 +12,7 @@ from typing import Any
 from flask import Response, abort, flash, request, stream_with_context, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from wtforms import DateField, SelectField, StringField, ValidationError
+from wtforms import SelectField, StringField, ValidationError
 from wtforms.validators import Length, Optional
 
 from qkart.audit.services import snapshot
@@ -23,7 +23,7 @@ from qkart.blueprints.admin.guard import requires
 from qkart.blueprints.common import page_number
 from qkart.core.db import utcnow
 from qkart.core.errors import DomainError
-from qkart.core.forms import choices
+from qkart.core.forms import DayField, choices
 from qkart.core.htmx import redirect_303, render
 from qkart.core.money import Money
 from qkart.core.pagination import paginate
@@ -56,8 +56,8 @@ class OrderFilterForm(FlaskForm):
     status = SelectField(
         "Status", default="", choices=choices([("", "All"), *STATUS_LABELS.items()])
     )
-    since = DateField("Placed from", validators=[Optional()])
-    until = DateField("Placed until", validators=[Optional()])
+    since = DayField("Placed from", validators=[Optional()])
+    until = DayField("Placed until", validators=[Optional()])
     method = SelectField(
         "Paid with", default="", choices=choices([("", "Any way"), *METHOD_LABELS.items()])
     )
@@ -65,7 +65,7 @@ class OrderFilterForm(FlaskForm):
         "Customer (name or e-mail contains)", validators=[Optional(), Length(max=100)]
     )
 
-    def validate_until(self, field: DateField) -> None:
+    def validate_until(self, field: DayField) -> None:
         if field.data and self.since.data and field.data < self.since.data:
             raise ValidationError("Choose a day on or after the first one.")
 

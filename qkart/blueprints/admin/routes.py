@@ -8,7 +8,8 @@ from flask import Response, request
 
 from qkart.blueprints.admin import bp
 from qkart.blueprints.admin.guard import ANY_STAFF, requires
-from qkart.catalog.services import find_products, low_stock_products
+from qkart.catalog.management import low_stock
+from qkart.catalog.services import find_products
 from qkart.core.db import utcnow
 from qkart.core.htmx import render
 from qkart.core.shop import currency
@@ -20,6 +21,7 @@ from qkart.orders.services import (
     work_counts,
 )
 from qkart.returns import services as returns
+from qkart.settings.services import setting
 
 
 @bp.get("/")
@@ -31,7 +33,7 @@ def dashboard() -> Response:
         today=sales_since(now - timedelta(days=1), currency()),
         week=sales_since(now - timedelta(days=7), currency()),
         orders=recent_orders(10),
-        low_stock=low_stock_products(),
+        low_stock=low_stock(int(setting("QKART_LOW_STOCK_DEFAULT") or 5), limit=10),
         work=work_counts(),
         returns_waiting=returns.open_count(),
     )

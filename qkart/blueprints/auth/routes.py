@@ -121,11 +121,8 @@ def register() -> Response:
         db.session.rollback()
         getattr(form, error.field or "email").errors.append(str(error))
         return render("auth/register.html", form=form, status=422)
-    flash(
-        f"Welcome to {setting('QKART_SHOP_NAME')}, {user.first_name}! We sent a link "
-        f"to {user.email}: confirm your address to receive your welcome credit.",
-        "success",
-    )
+    # The banner on every page asks to confirm the address; the welcome says hello only.
+    flash(f"Welcome to {setting('QKART_SHOP_NAME')}, {user.first_name}!", "success")
     return redirect_303(safe_next(request.args.get("next"), url_for("shop.index")))
 
 
@@ -193,7 +190,12 @@ def second_factor() -> Response:
         return render("auth/second_factor.html", form=form, status=status)
     if not twofactor.check_second_factor(user, form.code.data):
         db.session.rollback()
-        form.code.errors.append("That code is not right. Check your app and try again.")
+        form.code.errors.append(
+            "That code was used already. Wait for the next one in your app (it changes "
+            "every 30 seconds)."
+            if twofactor.was_used_already(user, form.code.data)
+            else "That code is not right. Check your app and try again."
+        )
         return render("auth/second_factor.html", form=form, status=422)
     start_session(user, remember=bool(pending.get("remember")))
     db.session.commit()

@@ -120,7 +120,9 @@ def _add_failed(product_id: int, message: str, status: int = 422) -> Response:
             error=message,
             with_quantity=bool(request.form.get("with_quantity")),
         )
-    return render("shop/product.html", status=status, product=product, error=message)
+    from qkart.blueprints.shop.reviews import product_page
+
+    return product_page(product, status=status, error=message)
 
 
 @bp.post("/cart/items/<int:product_id>")

@@ -204,8 +204,7 @@ def place_order() -> Response:
         remember_guest_order(order)
     if placed.card_payment_id is not None:
         return _to_card_page(order, placed.card_payment_id)
-    if not placed.duplicate:
-        flash("Thank you! Your order is placed.", "success")
+    # The order page says thank you itself (``placed=1``), once.
     return redirect_303(order_url(order, placed=1))
 
 

@@ -12,6 +12,7 @@ from flask_login import current_user, login_required
 from qkart.blueprints.common import page_number
 from qkart.blueprints.orders import bp
 from qkart.blueprints.orders.forms import CancelForm, ReturnForm
+from qkart.catalog.services import products_by_id
 from qkart.checkout import services as checkout
 from qkart.core.errors import DomainError
 from qkart.core.htmx import htmx_target, redirect_303, render
@@ -108,6 +109,8 @@ def _detail_page(order: Order, status: int = 200, **extra: Any) -> Response:
         card_cancelled=request.args.get("card") == "cancelled",
         card_enabled=card_payments_enabled(),
         self_url=order_url(order),
+        # The products as they are now, for pictures and links (one query).
+        order_products=products_by_id(line.product_id for line in order.lines),
         **extra,
     )
     if order.awaiting_payment:

@@ -150,6 +150,7 @@ def _two_factor_page(form: Any = None, status: int = 200) -> Response:
         enrolling=enrolling,
         qr=twofactor.qr_code_data_uri(user) if enrolling else None,
         secret=user.totp_secret if enrolling else None,
+        otpauth=twofactor.provisioning_uri(user) if enrolling else None,
         confirm_form=form if enrolling and form else ConfirmTwoFactorForm(formdata=None),
         disable_form=form if user.has_2fa and form else DisableTwoFactorForm(formdata=None),
         codes_left=twofactor.recovery_codes_left(user) if user.has_2fa else 0,

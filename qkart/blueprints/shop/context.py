@@ -77,11 +77,14 @@ def _free_shipping_over() -> Money | None:
 
 
 class _LazyCategories:
-    """Queried only if the template iterates it, and then only once per request."""
+    """The footer's top categories: queried only if the template iterates it, and then
+    only once per request."""
 
     def __iter__(self) -> Iterator[Category]:
+        from qkart.catalog.services import top_categories
+
         try:
-            return iter(categories_for_request())
+            return iter(top_categories(categories_for_request(), 8))
         except SQLAlchemyError:
             db.session.rollback()
             return iter(())

@@ -7,7 +7,7 @@ from decimal import Decimal
 from flask import request
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, DecimalField, SearchField, SelectField
-from wtforms.validators import Length, NumberRange, Optional
+from wtforms.validators import Length, NumberRange, Optional, ValidationError
 
 from qkart.blueprints.common import page_number
 from qkart.catalog.services import MAX_QUERY_LENGTH, PAGE_SIZES, SORTS, ProductQuery
@@ -65,6 +65,11 @@ class CatalogueForm(FlaskForm):
         choices=choices((str(n), str(n)) for n in PAGE_SIZES),
         default=str(PAGE_SIZES[0]),
     )
+
+    def validate_max_price(self, field: DecimalField) -> None:
+        low = None if self.min_price.errors else self.min_price.data
+        if field.data is not None and low is not None and field.data < low:
+            raise ValidationError("The highest price must be at least the lowest price.")
 
     def to_query(self, currency: str) -> ProductQuery:
         """The validated query; a field that failed validation is simply left out."""

@@ -1,0 +1,122 @@
+"""What pages need from the wishlist domain: the saved ids (hearts, header badge),
+recording a product view, and the product page's extra sections."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import Response, after_this_request, g, has_request_context, session
+from flask_login import current_user
+from sqlalchemy.exc import SQLAlchemyError
+
+from qkart.blueprints.wishlist import bp
+from qkart.cart.services import CartOwner, new_token
+from qkart.catalog.models import Product
+from qkart.core.htmx import htmx_target
+from qkart.extensions import db
+from qkart.recommendations import services as recommendations
+from qkart.wishlist import services as wishlist
+
+log = logging.getLogger(__name__)
+
+COMPARE_KEY = "compare_ids"
+VIEWER_KEY = "viewer_token"
+
+
+def is_shopper() -> bool:
+    """A signed-in customer: staff run the shop and get no wishlist controls."""
+    return bool(current_user.is_authenticated and not current_user.is_staff)
+
+
+def saved_ids() -> set[int]:
+    """The shopper's saved product ids, read at most once per request (one query)."""
+    if "wishlist_ids" not in g:
+        g.wishlist_ids = wishlist.saved_product_ids(current_user.id) if is_shopper() else set()
+    return g.wishlist_ids
+
+
+def _saved_ids_or_none() -> set[int]:
+    try:
+        return saved_ids()
+    except SQLAlchemyError:
+        db.session.rollback()  # the error page of a failed database must still render
+        return set()
+
+
+def compare_ids() -> list[int]:
+    """The products in this session's comparison (ids only, checked when shown)."""
+    raw = session.get(COMPARE_KEY)
+    if not isinstance(raw, list):
+        return []
+    return [i for i in raw if isinstance(i, int)]
+
+
+@bp.app_context_processor
+def wishlist_context() -> dict[str, Any]:
+    if not has_request_context():  # e-mails rendered by jobs
+        return {}
+    return {
+        "wishlist_saved": _saved_ids_or_none,
+        "wishlist_shopper": is_shopper,
+        "compare_ids": compare_ids,
+    }
+
+
+def viewer(*, create: bool = False) -> CartOwner:
+    """Whoever views pages: the account, or this browser by a token in its session.
+
+    The token is not the cart's: a visitor who only browses keeps an empty cart, so
+    the header's cart badge still costs no query.
+    """
+    if current_user.is_authenticated:
+        return CartOwner(user_id=current_user.id)
+    token = session.get(VIEWER_KEY)
+    if not token and create:
+        token = session[VIEWER_KEY] = new_token()
+    return CartOwner(token=token if isinstance(token, str) else None)
+
+
+def _record_view(owner: CartOwner, product: Product) -> None:
+    """Note the view in a savepoint; a failure is logged and never breaks the page.
+
+    The commit waits until the page is rendered: committing earlier would expire the
+    product the template is about to show.
+    """
+    try:
+        with db.session.begin_nested():
+            wishlist.record_view(owner, product.id)
+    except SQLAlchemyError:
+        log.exception("could not record a view of product %s", product.id)
+        return
+    after_this_request(_commit_view)
+
+
+def _commit_view(response: Response) -> Response:
+    try:
+        db.session.commit()
+    except SQLAlchemyError:
+        db.session.rollback()
+        log.exception("could not save a product view")
+    return response
+
+
+def product_page(product: Product) -> dict[str, Any]:
+    """The product page's extras: records the view, then reads what to show beside it.
+
+    A fragment of the page (htmx sorting its reviews) is no new view and shows neither.
+    """
+    if htmx_target():
+        return {}
+    had_history = current_user.is_authenticated or bool(session.get(VIEWER_KEY))
+    owner = viewer(create=True)
+    _record_view(owner, product)
+    return {
+        # A visitor whose token is new has seen nothing else yet: no query needed.
+        "recent": wishlist.recently_viewed(owner, exclude=product.id) if had_history else [],
+        "suggestions": recommendations.also_bought(product),
+    }
+
+
+def home_page() -> dict[str, Any]:
+    return {"recent": wishlist.recently_viewed(viewer())}

@@ -1,0 +1,1 @@
+"""Product questions from shoppers, answered by staff and by shoppers who received it."""

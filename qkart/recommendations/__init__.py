@@ -1,0 +1,1 @@
+"""Customers also bought: product pairs from order co-occurrence, computed by a chore."""

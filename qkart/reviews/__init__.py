@@ -1,0 +1,1 @@
+"""Product reviews by shoppers who received the product, and their helpful votes."""

@@ -1,0 +1,1 @@
+"""What a shopper keeps an eye on: the wishlist, recently viewed products, comparisons."""
