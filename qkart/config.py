@@ -116,6 +116,8 @@ def load_config(instance_path: str, overrides: Mapping[str, Any] | None = None) 
         "QKART_JOB_RETRY_INTERVALS": _intervals(_env("QKART_JOB_RETRY_INTERVALS", "10,60,300")),
         "QKART_CURRENCY": _env("QKART_CURRENCY", "USD"),
         "QKART_LOCALE": _env("QKART_LOCALE", "en_US"),
+        # Dates shoppers and staff read (orders, delivery estimates) are in this zone.
+        "QKART_TIMEZONE": _env("QKART_TIMEZONE", "UTC"),
         "QKART_SHOP_NAME": _env("QKART_SHOP_NAME", "QKart"),
         "QKART_CONTACT_EMAIL": _env("QKART_CONTACT_EMAIL", "help@qkart.example"),
         # The seller's address printed on invoices and credit notes.

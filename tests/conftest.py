@@ -119,6 +119,7 @@ def _empty_tables(app: Flask) -> None:
         _baseline(app)
         app.extensions.pop("qkart_settings", None)  # cached staff settings: gone with the rows
         app.extensions.pop("qkart_free_shipping", None)
+        app.extensions.pop("qkart_delivery_days", None)
         app.extensions.pop("qkart_search_vocabulary", None)
 
 
@@ -235,6 +236,7 @@ class Factory:
         rating: str = "4.0",
         is_active: bool = True,
         featured: bool = False,
+        brand: str = "",
     ) -> Any:
         from qkart.catalog.models import Product
 
@@ -257,6 +259,7 @@ class Factory:
                 image="img/categories/generic.svg",
                 is_active=is_active,
                 featured=featured,
+                brand=brand,
             )
         )
 
@@ -412,17 +415,21 @@ def htmx(target: str, **headers: str) -> dict[str, str]:
 def count_queries(app: Flask) -> Iterator[list[str]]:
     """Collect the SQL statements run inside the block (to catch N+1 queries).
 
-    The shop settings and the free-shipping threshold are read once per process every
-    minute or so; they are loaded first, so a count is that of a page in steady state.
+    The shop settings, the free-shipping threshold and the delivery days are read once
+    per process every minute or so; they are loaded first, so a count is that of a page
+    in steady state.
     """
+    from datetime import date
+
     from qkart.settings.services import current
-    from qkart.shipping.services import free_shipping_threshold
+    from qkart.shipping.services import delivery_estimates, free_shipping_threshold
 
     statements: list[str] = []
     with app.app_context():
         engine = _db.engine
         current()
         free_shipping_threshold()
+        delivery_estimates(date.today())
 
     def before(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
         statements.append(statement)

@@ -118,6 +118,16 @@ class Product(TimestampMixin, db.Model):
         return 0 < self.stock <= LOW_STOCK
 
     @property
+    def specifications(self) -> list[tuple[str, str]]:
+        """Brand, then the attributes staff fill in, in the order the category names
+        them (any others after), without empty values."""
+        values = {k: str(v).strip() for k, v in (self.attributes or {}).items() if str(v).strip()}
+        named = self.category.attributes if self.category else []
+        order = [n for n in named if n in values] + [n for n in values if n not in named]
+        specs = [("Brand", self.brand)] if self.brand else []
+        return specs + [(name, values[name]) for name in order]
+
+    @property
     def is_retired(self) -> bool:
         return self.retired_at is not None
 

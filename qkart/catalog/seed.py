@@ -40,6 +40,9 @@ FAMILY_WEIGHTS = {
     "sports": 1_200,
 }
 
+# Synthetic brands, so the brand filter has something to count.
+BRANDS = ("Northwind", "Larkspur", "Fieldnote", "Harbor & Co", "Kestrel", "Mapleworks", "Oakline")
+
 # Synthetic departments: (category name, image family, nouns sold there).
 SYNTHETIC_DEPARTMENTS = [
     ("Running", "sports", ["Running Shoes", "Running Shorts", "Hydration Vest", "Sports Socks"]),
@@ -169,6 +172,8 @@ def load_classic() -> int:
                 rating_count=item["rating_count"],
                 stock=item["stock"],
                 featured=item["featured"],
+                brand=item.get("brand", ""),
+                attributes=item.get("attributes", {}),
                 image=f"img/products/{slug}.svg",
                 weight_grams=FAMILY_WEIGHTS.get(slugify(item["category"]), 1_000),
                 tax_class="reduced" if item["category"] == "Books" else "standard",
@@ -204,6 +209,7 @@ def _synthetic_rows(
             "weight_grams": FAMILY_WEIGHTS.get(family, 1_000),
             "tax_class": "reduced" if family == "books" else "standard",
             "featured": n % 97 == 0,
+            "brand": BRANDS[(n // 7) % len(BRANDS)],
             "is_active": True,
             "created_at": now,
         }

@@ -32,7 +32,8 @@ class ProductQuery:
     """What a shopper asked the catalogue for; every field already validated."""
 
     q: str = ""
-    category: str = ""
+    categories: tuple[str, ...] = ()  # slugs; a category includes its subcategories
+    brands: tuple[str, ...] = ()
     min_price: int | None = None
     max_price: int | None = None
     rating: int | None = None
@@ -56,8 +57,12 @@ def name_matches(column: InstrumentedAttribute[str], q: str) -> ColumnElement[bo
     return or_(column.istartswith(q, autoescape=True), column.icontains(f" {q}", autoescape=True))
 
 
-def _conditions(query: ProductQuery) -> list[ColumnElement[bool]]:
-    """The WHERE clause of a listing, on ``products`` alone so counting needs no join.
+Filters = dict[str, ColumnElement[bool]]
+
+
+def listing_filters(query: ProductQuery) -> Filters:
+    """The WHERE clause of a listing by filter name, on ``products`` alone so counting
+    needs no join; built once per listing, shared by the page and its facet counts.
 
     A search finds a product by full text (name, brand, category, description: see
     ``qkart.search``), by part of its name ("amp" while "lamp" is being typed), or by
@@ -65,24 +70,32 @@ def _conditions(query: ProductQuery) -> list[ColumnElement[bool]]:
     rather than a join: PostgreSQL can then OR three index scans (the tsvector and
     the trigram indexes, and the category). A search costs one small extra query.
     """
-    conditions: list[ColumnElement[bool]] = [Product.is_active.is_(True)]
+    filters: Filters = {"active": Product.is_active.is_(True)}
     if query.q:
         named = db.session.scalars(select(Category.id).where(name_matches(Category.name, query.q)))
         in_category = Product.category_id.in_(named.all())
-        conditions.append(
-            or_(name_matches(Product.name, query.q), in_category, search.match(query.q).condition)
+        filters["q"] = or_(
+            name_matches(Product.name, query.q), in_category, search.match(query.q).condition
         )
-    if query.category:
-        conditions.append(Product.category_id.in_(_with_subcategories(query.category)))
+    if query.categories:
+        filters["category"] = Product.category_id.in_(_with_subcategories(query.categories))
+    if query.brands:
+        filters["brand"] = Product.brand.in_(query.brands)
     if query.min_price is not None:
-        conditions.append(Product.price >= query.min_price)
+        filters["min_price"] = Product.price >= query.min_price
     if query.max_price is not None:
-        conditions.append(Product.price <= query.max_price)
+        filters["max_price"] = Product.price <= query.max_price
     if query.rating:
-        conditions.append(Product.rating >= query.rating)
+        filters["rating"] = Product.rating >= query.rating
     if query.in_stock:
-        conditions.append(Product.stock > 0)
-    return conditions
+        filters["in_stock"] = Product.stock > 0
+    return filters
+
+
+def where(filters: Filters, *skip: str) -> list[ColumnElement[bool]]:
+    """The listing's conditions but those named in ``skip``: a facet counts what
+    choosing each of its values would show, so it counts under every filter but its own."""
+    return [condition for name, condition in filters.items() if name not in skip]
 
 
 def _with_category(*conditions: ColumnElement[bool]) -> Select[tuple[Product]]:
@@ -119,26 +132,27 @@ def _ordered(stmt: Select[tuple[Product]], query: ProductQuery) -> Select[tuple[
     return stmt.order_by(*DEFAULT_ORDER)
 
 
-def search_products(query: ProductQuery) -> Page[Product]:
-    """Products matching ``query``, one page of them; always two SQL queries."""
-    conditions = _conditions(query)
+def search_products(query: ProductQuery, filters: Filters | None = None) -> Page[Product]:
+    """Products matching ``query``, one page of them; always two SQL queries (and one
+    more for a search, unless ``filters`` were built already)."""
+    conditions = where(listing_filters(query) if filters is None else filters)
     counted = select(func.count()).select_from(Product).where(*conditions)
     stmt = _ordered(_with_category(*conditions), query)
     return paginate(stmt, query.page, query.per_page, count=counted, clamp=False)
 
 
-def _with_subcategories(slug: str) -> list[int]:
-    """The category named by ``slug`` and every category below it (one small query)."""
+def _with_subcategories(slugs: Iterable[str]) -> list[int]:
+    """The categories named by ``slugs`` and every category below them (one small query)."""
+    wanted = set(slugs)
     rows = db.session.execute(select(Category.id, Category.parent_id, Category.slug)).all()
     children: dict[int | None, list[int]] = {}
-    root = None
+    roots = []
     for cid, parent, cslug in rows:
         children.setdefault(parent, []).append(cid)
-        if cslug == slug:
-            root = cid
-    if root is None:
-        return []
-    found, todo = [], [root]
+        if cslug in wanted:
+            roots.append(cid)
+    found: list[int] = []
+    todo = roots
     while todo:
         cid = todo.pop()
         if cid not in found:

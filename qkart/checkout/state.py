@@ -18,7 +18,7 @@ from qkart.accounts.models import Address
 from qkart.cart.services import CartSummary
 from qkart.core.db import utcnow
 from qkart.core.money import Money
-from qkart.core.shop import setting_money
+from qkart.core.shop import setting_money, shop_today
 from qkart.coupons import services as coupons
 from qkart.coupons.errors import CouponError
 from qkart.extensions import db
@@ -197,7 +197,7 @@ def checkout_state(
         country=country,
         subtotal=goods,
         weight_grams=summary.weight_grams,
-        today=utcnow().date(),
+        today=shop_today(),
     )
     chosen: ShippingQuote | None = None
     shipping_error = None

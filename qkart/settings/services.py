@@ -29,17 +29,49 @@ LOCALES = {
     "fr_FR": "Français : 1 234,56 $US, 31/12/2026",
 }
 
+# The zones staff pick from (the environment may name any other IANA zone).
+TIMEZONES = (
+    "UTC",
+    "America/New_York",
+    "America/Chicago",
+    "America/Denver",
+    "America/Los_Angeles",
+    "America/Toronto",
+    "America/Mexico_City",
+    "America/Sao_Paulo",
+    "Europe/London",
+    "Europe/Dublin",
+    "Europe/Lisbon",
+    "Europe/Paris",
+    "Europe/Berlin",
+    "Europe/Madrid",
+    "Europe/Rome",
+    "Europe/Amsterdam",
+    "Europe/Stockholm",
+    "Europe/Warsaw",
+    "Europe/Athens",
+    "Africa/Johannesburg",
+    "Asia/Dubai",
+    "Asia/Kolkata",
+    "Asia/Singapore",
+    "Asia/Shanghai",
+    "Asia/Tokyo",
+    "Australia/Sydney",
+    "Pacific/Auckland",
+)
+
 
 @dataclass(frozen=True)
 class Editable:
     label: str
-    kind: str  # text, email, locale, bool, int, money
+    kind: str  # text, email, locale, timezone, bool, int, money
 
 
 EDITABLE: dict[str, Editable] = {
     "QKART_SHOP_NAME": Editable("Shop name", "text"),
     "QKART_CONTACT_EMAIL": Editable("Contact e-mail (shown to shoppers)", "email"),
     "QKART_LOCALE": Editable("Language of prices and dates", "locale"),
+    "QKART_TIMEZONE": Editable("Time zone of the dates shown", "timezone"),
     "QKART_PRICES_INCLUDE_TAX": Editable("Prices include tax", "bool"),
     "QKART_RETURN_WINDOW_DAYS": Editable("Return window, in days after delivery", "int"),
     "QKART_WELCOME_CREDIT": Editable("Welcome credit for a new account", "money"),

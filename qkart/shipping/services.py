@@ -162,6 +162,37 @@ def free_shipping_threshold() -> Money | None:
     return money(value) if value is not None else None
 
 
+@dataclass(frozen=True)
+class DeliveryEstimate:
+    """When an order placed today would arrive, by the shop's delivery methods."""
+
+    name: str
+    delivery_from: date
+    delivery_to: date
+
+
+def delivery_estimates(today: date, limit: int = 2) -> list[DeliveryEstimate]:
+    """The first delivery methods (staff's order, usually standard then express) and
+    their windows from ``today``, for the product page. Kept a minute per process,
+    like the free-shipping threshold, so a product page costs no query for it."""
+    from flask import current_app
+
+    cache = current_app.extensions.setdefault("qkart_delivery_days", {})
+    now = time.monotonic()
+    if cache.get("until", 0.0) < now:
+        rows = db.session.execute(
+            select(ShippingMethod.name, ShippingMethod.min_days, ShippingMethod.max_days)
+            .where(ShippingMethod.is_active.is_(True), ShippingMethod.kind == "delivery")
+            .order_by(ShippingMethod.position, ShippingMethod.id)
+            .limit(limit)
+        ).all()
+        cache.update(value=[tuple(r) for r in rows], until=now + _THRESHOLD_TTL)
+    return [
+        DeliveryEstimate(name, add_business_days(today, low), add_business_days(today, high))
+        for name, low, high in cache["value"]
+    ]
+
+
 # -- what staff change (the admin's delivery options page) ------------------------------
 
 
@@ -242,3 +273,4 @@ def _forget_threshold() -> None:
     from flask import current_app
 
     current_app.extensions.pop("qkart_free_shipping", None)
+    current_app.extensions.pop("qkart_delivery_days", None)

@@ -15,6 +15,7 @@ CURRENT = {
     "QKART_SHOP_NAME": "QKart",
     "QKART_CONTACT_EMAIL": "help@qkart.example",
     "QKART_LOCALE": "en_US",
+    "QKART_TIMEZONE": "UTC",
     "QKART_RETURN_WINDOW_DAYS": "14",
     "QKART_WELCOME_CREDIT": "5000.00",
     "QKART_LOW_STOCK_DEFAULT": "5",
@@ -123,3 +124,18 @@ def test_a_manager_cannot_open_the_settings(app, factory):
     assert manager.get("/admin/settings").status_code == 403
     assert manager.post("/admin/settings", data=CURRENT).status_code == 403
     assert _stored(app) == {}
+
+
+def test_dates_show_in_the_shops_time_zone(app, owner):
+    from datetime import UTC, datetime
+
+    from qkart.core.filters import date_text, datetime_text
+
+    late = datetime(2026, 12, 2, 23, 30, tzinfo=UTC)
+    response = owner.post("/admin/settings", data={**CURRENT, "QKART_TIMEZONE": "Asia/Tokyo"})
+    assert response.status_code == 303
+    with app.test_request_context():
+        assert date_text(late) == "Dec 3, 2026"  # already the next day in Tokyo
+        assert "8:30" in datetime_text(late) and "Dec 3, 2026" in datetime_text(late)
+    bad = owner.post("/admin/settings", data={**CURRENT, "QKART_TIMEZONE": "Mars/Olympus"})
+    assert bad.status_code == 422 and "Not a valid choice" in bad.get_data(as_text=True)

@@ -221,6 +221,10 @@ class SettingsForm(FlaskForm):
         validators=[DataRequired("Give an address shoppers can write to."), Length(max=254)],
     )
     QKART_LOCALE = SelectField("Language of prices and dates")
+    QKART_TIMEZONE = SelectField(
+        "Time zone of the dates shown",
+        description="Order dates, delivery estimates and reports use it.",
+    )
     QKART_PRICES_INCLUDE_TAX = BooleanField("Prices include tax (shown and charged tax-inclusive)")
     QKART_RETURN_WINDOW_DAYS = WholeNumberField(
         "Return window, in days after delivery",
@@ -237,7 +241,9 @@ class SettingsForm(FlaskForm):
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
-        from qkart.settings.services import LOCALES
+        from qkart.settings.services import LOCALES, TIMEZONES, setting
 
         super().__init__(*args, **kwargs)
         self.QKART_LOCALE.choices = choices(LOCALES.items())
+        zones = dict.fromkeys((*TIMEZONES, setting("QKART_TIMEZONE")))
+        self.QKART_TIMEZONE.choices = choices((z, z.replace("_", " ")) for z in zones)

@@ -6,13 +6,15 @@ from decimal import Decimal
 
 from flask import request
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DecimalField, SearchField, SelectField
+from wtforms import BooleanField, DecimalField, SearchField, SelectField, SelectMultipleField
 from wtforms.validators import Length, NumberRange, Optional, ValidationError
 
 from qkart.blueprints.common import page_number
 from qkart.catalog.services import MAX_QUERY_LENGTH, PAGE_SIZES, SORTS, ProductQuery
 from qkart.core.forms import AmountField, choices
 from qkart.core.money import Money
+
+MAX_BRANDS = 10
 
 
 class CatalogueForm(FlaskForm):
@@ -27,9 +29,9 @@ class CatalogueForm(FlaskForm):
         ],
         filters=[lambda v: " ".join(v.split()) if v else ""],
     )
-    category = SelectField(
-        "Category", choices=choices([("", "All categories")]), validate_choice=False
-    )
+    # Several values each; checkboxes drawn from the facet counts (see shop/_facets.html).
+    category = SelectMultipleField("Category", validate_choice=False)
+    brand = SelectMultipleField("Brand", validate_choice=False)
     min_price = AmountField(
         "Min price",
         places=None,
@@ -66,6 +68,12 @@ class CatalogueForm(FlaskForm):
         default=str(PAGE_SIZES[0]),
     )
 
+    def validate_brand(self, field: SelectMultipleField) -> None:
+        brands = [b.strip() for b in field.data or [] if b.strip()]
+        if len(brands) > MAX_BRANDS or any(len(b) > 80 for b in brands):
+            raise ValidationError(f"Choose at most {MAX_BRANDS} brands from the list.")
+        field.data = list(dict.fromkeys(brands))
+
     def validate_max_price(self, field: DecimalField) -> None:
         low = None if self.min_price.errors else self.min_price.data
         if field.data is not None and low is not None and field.data < low:
@@ -84,7 +92,8 @@ class CatalogueForm(FlaskForm):
 
         return ProductQuery(
             q=self.q.data if ok(self.q) and self.q.data else "",
-            category=self.category.data or "",
+            categories=tuple(dict.fromkeys(c for c in self.category.data or [] if c)),
+            brands=tuple(self.brand.data or []) if ok(self.brand) else (),
             min_price=minor(self.min_price),
             max_price=minor(self.max_price),
             rating=int(self.rating.data) if ok(self.rating) and self.rating.data else None,

@@ -20,11 +20,13 @@ from qkart.catalog import services as catalog
 from qkart.catalog.models import Product
 from qkart.core.errors import DomainError
 from qkart.core.htmx import htmx_target, redirect_303, render
+from qkart.core.shop import shop_today
 from qkart.extensions import db
 from qkart.orders.services import has_received
 from qkart.questions import services as questions
 from qkart.reviews import services as reviews
 from qkart.reviews.models import Review
+from qkart.shipping.services import delivery_estimates
 
 REVIEW_LIST = "reviews-list"
 
@@ -101,6 +103,7 @@ def product_page(
         questions_page=questions.answered_questions(
             product.id, page_number(request.args.get("qpage"))
         ),
+        delivery=delivery_estimates(shop_today()) if product.in_stock else [],
         **listing,
         **viewer,
         **extra,
