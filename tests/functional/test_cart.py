@@ -48,10 +48,22 @@ def test_add_with_htmx_swaps_the_button_and_the_badge(client, factory):
     assert "<html" not in page
     assert f'id="add-{product.id}"' in page and "Added to cart." in page
     assert 'id="cart-count" class="badge" data-hx-swap-oob="true">1<' in page
-    # Screen readers hear it from the page's live region, updated out of band.
+    # Said once on screen (beside the button); screen readers hear it from a live
+    # region that is not drawn, so nothing on the page moves.
     assert (
-        '<div id="flash" data-hx-swap-oob="innerHTML">' in page
+        '<div id="news" data-hx-swap-oob="innerHTML">' in page
         and "Added Lamp to your cart." in page
+    )
+    assert 'id="toast"' not in page and 'id="flash"' not in page
+
+
+def test_a_page_shown_again_asks_for_the_cart_count(client, factory):
+    product = factory.product("Lamp", stock=5)
+    client.post("/cart/items", data={"product_id": product.id, "quantity": 2})
+    response = client.get("/cart/badge")
+    assert response.headers["Cache-Control"] == "no-store"
+    assert 'id="cart-count" class="badge" data-hx-swap-oob="true">2<' in response.get_data(
+        as_text=True
     )
 
 
@@ -198,9 +210,46 @@ def test_a_retired_product_in_the_cart_can_be_removed(app, client, factory, logg
         as_text=True
     )
     response = client.post(f"/cart/items/{old.id}", data={"quantity": 0}, headers=htmx("cart"))
-    assert response.status_code == 200 and "Old Lamp" not in response.get_data(as_text=True)
+    fragment = response.get_data(as_text=True)
+    assert response.status_code == 200 and 'id="line-name-' + str(old.id) not in fragment
+    assert "Removed Old Lamp from your cart." in fragment  # only the news names it
     placed = client.post(
         "/checkout",
         data={"address_id": address.id, "payment_method": "wallet", "checkout_key": "r2"},
     )
     assert placed.status_code == 303
+
+
+def test_changing_a_line_is_announced_and_removing_says_where_focus_goes(client, factory):
+    import json as _json
+
+    lamp = factory.product("Lamp", price=1_000, stock=5)
+    vase = factory.product("Vase", price=2_000, stock=5)
+    rug = factory.product("Rug", price=3_000, stock=5)
+    for p in (lamp, vase, rug):
+        client.post("/cart/items", data={"product_id": p.id, "quantity": 1})
+    more = client.post(f"/cart/items/{vase.id}", data={"quantity": 2}, headers=htmx("cart"))
+    text = more.get_data(as_text=True)
+    assert '<div id="news" data-hx-swap-oob="innerHTML">' in text
+    assert "Vase: quantity 2. Total" in text
+    assert "HX-Trigger-After-Settle" not in more.headers
+    gone = client.post(f"/cart/items/{vase.id}", data={"quantity": 0}, headers=htmx("cart"))
+    assert "Removed Vase from your cart. Total" in gone.get_data(as_text=True)
+    focus = _json.loads(gone.headers["HX-Trigger-After-Settle"])["qkart:focus"]
+    assert focus == f"#line-name-{rug.id}"  # the line that took its place
+    last = client.post(f"/cart/items/{rug.id}", data={"quantity": 0}, headers=htmx("cart"))
+    assert _json.loads(last.headers["HX-Trigger-After-Settle"])["qkart:focus"] == (
+        f"#line-name-{lamp.id}"
+    )
+    empty = client.post(f"/cart/items/{lamp.id}", data={"quantity": 0}, headers=htmx("cart"))
+    assert _json.loads(empty.headers["HX-Trigger-After-Settle"])["qkart:focus"] == "#cart-empty"
+    assert 'id="cart-empty" tabindex="-1"' in empty.get_data(as_text=True)
+
+
+def test_a_phone_keeps_the_total_and_checkout_in_reach(client, factory):
+    lamp = factory.product("Lamp", price=1_000, stock=5)
+    client.post("/cart/items", data={"product_id": lamp.id, "quantity": 2})
+    page = client.get("/cart").get_data(as_text=True)
+    bar = page.split('<div class="checkout-bar"', 1)[1].split("</div>", 1)[0]
+    assert "$20.00" in bar or "Total" in bar
+    assert 'href="/checkout"' in bar

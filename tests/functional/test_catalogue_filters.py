@@ -155,3 +155,76 @@ def test_scrolling_loads_the_next_page_of_cards(client, factory):
     assert 'href="/products?page=3"' in fragment and "data-hx-swap-oob" not in fragment
     last = client.get("/products?page=3", headers=htmx("more-results")).get_data(as_text=True)
     assert last.count('<li class="card">') == 6 and "more-results" not in last
+
+
+def test_grid_or_list_is_remembered(client, shelf):
+    page = client.get("/products?brand=Lumo").get_data(as_text=True)
+    assert '<ul class="grid">' in page
+    assert (
+        'value="grid" class="btn btn-small" aria-describedby="view-label" aria-pressed="true"'
+        in page
+    )
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    response = client.post(
+        "/products/view", data={"csrf_token": token, "view": "list", "next": "/products?brand=Lumo"}
+    )
+    assert response.status_code == 303 and response.headers["Location"] == "/products?brand=Lumo"
+    assert "qkart_view=list" in response.headers["Set-Cookie"]
+    assert '<ul class="grid grid-list">' in client.get("/products").get_data(as_text=True)
+    bad = client.post("/products/view", data={"csrf_token": token, "view": "table"})
+    assert bad.status_code == 400
+    away = client.post(
+        "/products/view",
+        data={"csrf_token": token, "view": "grid", "next": "https://evil.example/"},
+    )
+    assert away.headers["Location"] == "/products"
+
+
+def test_the_view_choice_needs_a_csrf_token(make_app):
+    strict = make_app(WTF_CSRF_ENABLED=True).test_client()
+    assert strict.post("/products/view", data={"view": "list"}).status_code == 400
+
+
+def test_quick_view_is_a_fragment_for_htmx_and_the_page_for_others(client, shelf):
+    page = client.get("/products").get_data(as_text=True)
+    assert re.search(
+        r'<a class="quick-view-link" href="/products/desk-lamp-\d+" '
+        r'data-quick-view="/products/desk-lamp-\d+/quick" '
+        r'aria-label="Quick view: Desk Lamp" hidden>',
+        page,
+    )
+    slug = re.search(r'data-quick-view="/products/(desk-lamp-\d+)/quick"', page).group(1)
+    plain = client.get(f"/products/{slug}/quick")
+    assert plain.status_code == 302 and plain.headers["Location"] == f"/products/{slug}"
+    fragment = client.get(f"/products/{slug}/quick", headers=htmx("quick-view-body"))
+    text = fragment.get_data(as_text=True)
+    assert "<html" not in text and '<h2 id="quick-view-name" tabindex="-1">Desk Lamp</h2>' in text
+    # Its Add to cart form has ids of its own beside the card's.
+    assert re.search(r'<form id="add-\d+-qv"', text) and 'name="where" value="qv"' in text
+    assert client.get("/products/nope/quick", headers=htmx("quick-view-body")).status_code == 404
+
+
+def test_quick_view_add_to_cart_keeps_its_ids(client, shelf):
+    page = client.get("/products").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    pid = re.search(r'<form id="add-(\d+)" class="add-to-cart"', page).group(1)
+    response = client.post(
+        "/cart/items",
+        data={
+            "csrf_token": token,
+            "product_id": pid,
+            "quantity": 1,
+            "with_quantity": 1,
+            "where": "qv",
+        },
+        headers=htmx(f"add-{pid}-qv"),
+    )
+    assert f'id="add-{pid}-qv"' in response.get_data(as_text=True)
+
+
+def test_cards_name_each_product_once_as_a_heading(client, shelf):
+    page = client.get("/products").get_data(as_text=True)
+    card = re.search(r'<li class="card">.*?</li>', page, re.S).group(0)
+    link = re.search(r'<a class="card-link"[^>]*>(.*?)</a>', card, re.S).group(1)
+    assert 'alt=""' in link  # the picture does not repeat the name
+    assert re.search(r'<h3 class="card-name" id="name-\d+">[^<]+</h3>', link)

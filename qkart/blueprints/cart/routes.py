@@ -3,7 +3,9 @@ without JavaScript every action is a POST answered by a 303 back to the page."""
 
 from __future__ import annotations
 
-from flask import Response, flash, request, url_for
+import json
+
+from flask import Response, flash, make_response, render_template, request, url_for
 
 from qkart.blueprints.cart import bp
 from qkart.blueprints.cart.forms import AddToCartForm, CouponForm, QuantityForm
@@ -21,6 +23,7 @@ from qkart.catalog import services as catalog
 from qkart.catalog.errors import ProductNotFoundError
 from qkart.checkout import steps
 from qkart.core.errors import DomainError
+from qkart.core.filters import money
 from qkart.core.htmx import htmx_target, redirect_303, render
 from qkart.extensions import db
 
@@ -40,15 +43,22 @@ def _cart_page(
     status: int = 200,
     errors: dict[int, str] | None = None,
     coupon_form: CouponForm | None = None,
+    news: str = "",
 ) -> Response:
+    """The cart page, or (htmx) its #cart block with the badge; ``news`` is what a
+    change did, said to screen readers with the new total."""
     summary = current_cart()
     # Priced exactly as checkout will price it (the same delivery, coupon and tax).
     state = None if summary.is_empty else steps.load_state(checkout_shopper(), summary=summary)
+    if news and state is not None:
+        news = f"{news} Total {money(state.breakdown.total)}."
     response = render(
         "cart/cart.html",
         CART_BLOCKS,
         status=status,
-        oob=BADGE,
+        oob=BADGE + (("_flash_oob.html",) if news and htmx_target() else ()),
+        flash_message=news,
+        flash_quiet=True,
         cart=summary,
         state=state,
         errors=errors or {},
@@ -62,6 +72,15 @@ def _cart_page(
 @bp.get("/cart")
 def view() -> Response:
     return _cart_page()
+
+
+@bp.get("/cart/badge")
+def badge() -> Response:
+    """The header's item count, for a page shown again by Back or Forward (the browser
+    kept it as it was, perhaps before the cart changed): it asks for the count anew."""
+    response = make_response(render_template("_cart_badge.html", oob=True))
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @bp.post("/cart/items")
@@ -89,9 +108,11 @@ def add_item() -> Response:
             "shop/_add_to_cart.html",
             oob=BADGE_AND_NEWS,
             flash_message=f"Added {name} to your cart.",
+            flash_quiet=True,  # the page shows it beside the button; screen readers hear it
             product=product,
             added=True,
             with_quantity=bool(request.form.get("with_quantity")),
+            where=request.form.get("where", "")[:5],
         )
     flash(f"Added {name} to your cart.", "success")
     return redirect_303(safe_next(form.next.data or referrer_path(), url_for(".view")))
@@ -116,9 +137,11 @@ def _add_failed(product_id: int, message: str, status: int = 422) -> Response:
             oob=("_flash_oob.html",),
             flash_message=message,
             flash_category="error",
+            flash_quiet=True,
             product=product,
             error=message,
             with_quantity=bool(request.form.get("with_quantity")),
+            where=request.form.get("where", "")[:5],
         )
     from qkart.blueprints.shop.reviews import product_page
 
@@ -133,6 +156,8 @@ def set_quantity(product_id: int) -> Response:
     if not form.validate():
         return _cart_page(422, {product_id: _form_error(form)})
     owner = cart_owner(create=True)
+    removing = form.quantity.data == 0 and htmx_target() == "cart"
+    order = [line.product.id for line in current_cart().items] if removing else []
     try:
         line = commit_or_retry(lambda: carts.set_quantity(owner, product_id, form.quantity.data))
     except ProductNotFoundError:
@@ -142,9 +167,31 @@ def set_quantity(product_id: int) -> Response:
         db.session.rollback()
         return _cart_page(error.status_code, {product_id: str(error)})
     if htmx_target() == "cart":
-        return _cart_page()
+        return _after_line_change(product_id, line.quantity if line else 0, order)
     flash("Your cart was updated." if line else "Removed from your cart.", "success")
     return redirect_303(url_for(".view"))
+
+
+def _after_line_change(product_id: int, quantity: int, order: list[int]) -> Response:
+    """The updated cart for htmx: screen readers hear what changed, and after a Remove
+    focus moves to the line that took its place (or the one before it, or the empty
+    cart's heading) instead of being lost with the button that went."""
+    name = catalog.products_by_id([product_id])[product_id].name
+    if quantity:
+        return _cart_page(news=f"{name}: quantity {quantity}.")
+    response = _cart_page(news=f"Removed {name} from your cart.")
+    response.headers["HX-Trigger-After-Settle"] = json.dumps(
+        {"qkart:focus": _focus_after_removal(order, product_id)}
+    )
+    return response
+
+
+def _focus_after_removal(order: list[int], removed: int) -> str:
+    left = [i for i in order if i != removed]
+    if not left:
+        return "#cart-empty"
+    at = order.index(removed) if removed in order else len(left)
+    return f"#line-name-{left[min(at, len(left) - 1)]}"
 
 
 def _after_coupon_change(message: str) -> Response:

@@ -6,7 +6,14 @@ from decimal import Decimal
 
 from flask import request
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DecimalField, SearchField, SelectField, SelectMultipleField
+from wtforms import (
+    BooleanField,
+    DecimalField,
+    HiddenField,
+    SearchField,
+    SelectField,
+    SelectMultipleField,
+)
 from wtforms.validators import Length, NumberRange, Optional, ValidationError
 
 from qkart.blueprints.common import page_number
@@ -102,3 +109,13 @@ class CatalogueForm(FlaskForm):
             page=page_number(request.args.get("page")),
             per_page=int(self.per_page.data) if ok(self.per_page) and self.per_page.data else 12,
         )
+
+
+VIEWS = {"grid": "Grid", "list": "List"}
+
+
+class ViewForm(FlaskForm):
+    """Grid or list: how the shopper likes listings drawn (kept in a cookie)."""
+
+    view = SelectField("View", choices=choices(VIEWS.items()))
+    next = HiddenField()

@@ -10,7 +10,7 @@ from urllib.parse import urlencode
 from flask import Response, abort, redirect, request, url_for
 
 from qkart.blueprints.shop.context import categories_for_request
-from qkart.blueprints.shop.forms import CatalogueForm
+from qkart.blueprints.shop.forms import CatalogueForm, ViewForm
 from qkart.catalog import services as catalog
 from qkart.catalog.facets import Facets, listing_facets
 from qkart.catalog.models import Category
@@ -59,7 +59,11 @@ def catalogue(category: Category | None = None) -> Response:
             query = query if corrected else replace(query, q=form.q.data)
     if htmx_target() == "more-results":  # the next page's cards, as the shopper scrolls
         return render(
-            "shop/products.html", RESULTS, results=results, page_url=_pages(query, category)
+            "shop/products.html",
+            RESULTS,
+            results=results,
+            page_url=_pages(query, category),
+            view_form=ViewForm(formdata=None, view=_view()),
         )
     facets = listing_facets(query, filters, categories)
     _label_counts(form, facets)
@@ -78,6 +82,8 @@ def catalogue(category: Category | None = None) -> Response:
         category=category,
         corrected=corrected,
         canonical_url=request.url_root.rstrip("/") + canonical,
+        canonical_path=canonical,
+        view_form=ViewForm(formdata=None, view=_view(), next=canonical),
         node=catalog.find_node(catalog.category_nodes(categories), category.id)
         if category is not None and not htmx_target()
         else None,
@@ -88,6 +94,11 @@ def catalogue(category: Category | None = None) -> Response:
         typing = request.headers.get("HX-Trigger") == "q"
         response.headers["HX-Replace-Url" if typing else "HX-Push-Url"] = canonical
     return response
+
+
+def _view() -> str:
+    """Grid or list, as the shopper chose (see ``shop.set_view``)."""
+    return "list" if request.cookies.get("qkart_view") == "list" else "grid"
 
 
 def _pages(query: catalog.ProductQuery, category: Category | None) -> Callable[[int], str]:

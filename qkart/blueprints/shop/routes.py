@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from flask import Response, request, url_for
+from flask import Response, abort, redirect, request, url_for
 
+from qkart.blueprints.common import safe_next
 from qkart.blueprints.shop import bp
 from qkart.blueprints.shop.context import categories_for_request
+from qkart.blueprints.shop.forms import ViewForm
 from qkart.blueprints.shop.listing import catalogue
 from qkart.blueprints.shop.reviews import product_page
 from qkart.blueprints.wishlist import context as wishlist_context
 from qkart.catalog import services as catalog
-from qkart.core.htmx import render
+from qkart.core.htmx import htmx_target, redirect_303, render
 from qkart.search import services as search
 
 ROBOTS_DISALLOW = (
@@ -62,6 +64,38 @@ def product(slug: str) -> Response:
     # Records the view and adds "customers also bought" and "recently viewed".
     response = product_page(item, **wishlist_context.product_page(item))
     response.headers["Cache-Control"] = "no-store"  # recently viewed changes per visit
+    return response
+
+
+VIEW_COOKIE = "qkart_view"
+
+
+@bp.post("/products/view")
+def set_view() -> Response:
+    """Remember grid or list for this browser (a year), and go back to the listing."""
+    form = ViewForm()
+    if not form.validate():
+        abort(400, "Choose the grid or the list view.")
+    response = redirect_303(safe_next(form.next.data, url_for(".products")))
+    response.set_cookie(
+        VIEW_COOKIE,
+        form.view.data,
+        max_age=365 * 24 * 3600,
+        samesite="Lax",
+        httponly=True,
+        secure=request.is_secure,
+    )
+    return response
+
+
+@bp.get("/products/<slug>/quick")
+def quick_view(slug: str) -> Response:
+    """A product's essentials for the catalogue's quick-view dialog (an htmx fragment);
+    anyone else asking gets the product page."""
+    if not htmx_target():
+        return redirect(url_for(".product", slug=slug))
+    response = render("shop/_quick_view.html", product=catalog.get_product(slug))
+    response.headers["Cache-Control"] = "no-store"  # its form carries this visitor's token
     return response
 
 
