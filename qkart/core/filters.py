@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime
 from babel.dates import format_date, format_datetime, format_skeleton
 from flask import Flask, current_app
 
+from qkart.core.htmx import claim_error_focus
 from qkart.core.money import Money
 from qkart.core.shop import shop_timezone
 from qkart.settings.services import setting
@@ -49,6 +50,7 @@ def day_text(value: date | None) -> str:
 
 def register_filters(app: Flask) -> None:
     app.add_template_filter(day_text, "day")
+    app.add_template_global(claim_error_focus, "claim_error_focus")
     app.add_template_filter(money, "money")
     app.add_template_filter(datetime_text, "datetime")
     app.add_template_filter(date_text, "date")

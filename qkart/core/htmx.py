@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from flask import Response, make_response, render_template, request
+from flask import Response, g, make_response, render_template, request
 from jinja2_fragments.flask import render_block
 
 VARY = ("HX-Request", "HX-Target")
@@ -25,6 +25,15 @@ def is_htmx() -> bool:
 def htmx_target() -> str | None:
     """The id of the element htmx will swap, or None for a plain page request."""
     return request.headers.get("HX-Target") if is_htmx() else None
+
+
+def claim_error_focus() -> bool:
+    """True once per request, for a full page answering a form POST: the first field in
+    error takes focus there. htmx swaps keep focus where the shopper was instead."""
+    if request.method != "POST" or is_htmx() or g.get("error_focus_taken"):
+        return False
+    g.error_focus_taken = True
+    return True
 
 
 def render(

@@ -128,3 +128,60 @@ def test_catalogue_and_cart_fit_a_phone(
     page.goto("/account/wallet")
     expect(page.locator("tbody tr")).to_have_count(2)
     assert_no_sideways_scroll(page, "wallet")
+
+
+# Every page a shopper or a visitor can open, as they are first shown.
+VISITOR_PAGES = (
+    "/",
+    "/categories",
+    "/categories/electronics",
+    "/products?q=watch",
+    "/products?brand=Apple&brand=OnePlus",
+    f"/products/{BOOK_SLUG}",
+    "/cart",
+    "/compare",
+    "/login",
+    "/register",
+    "/forgot-password",
+    "/no-such-page",
+)
+SHOPPER_PAGES = (
+    "/account",
+    "/account/settings",
+    "/account/addresses",
+    "/account/wallet",
+    "/account/password",
+    "/orders",
+    "/wishlist",
+    "/cart",
+    "/checkout",
+)
+
+
+def test_no_page_scrolls_sideways_and_the_header_stays_small(
+    new_context: Callable[..., BrowserContext], make_shopper: Callable[..., Shopper]
+) -> None:
+    page = new_context(viewport=PHONE).new_page()
+    for path in VISITOR_PAGES:
+        page.goto(path)
+        assert_no_sideways_scroll(page, f"visitor {path}")
+        header = page.locator(".site-header").bounding_box()
+        assert header and header["height"] <= 0.2 * PHONE["height"], (path, header)
+    shopper = make_shopper("Pat Phone", cart={WATCH: 1})
+    page.goto("/login")
+    log_in(page, shopper.email, shopper.password)
+    expect(page.locator(".flash-success")).to_be_visible()
+    for path in SHOPPER_PAGES:
+        page.goto(path)
+        assert_no_sideways_scroll(page, f"shopper {path}")
+        header = page.locator(".site-header").bounding_box()
+        assert header and header["height"] <= 0.2 * PHONE["height"], (path, header)
+    page.goto("/account/two-factor")
+    page.get_by_role("button", name=re.compile("Set up|Turn on", re.I)).first.click()
+    expect(page.get_by_text(re.compile("authenticator", re.I)).first).to_be_visible()
+    assert_no_sideways_scroll(page, "two-factor set-up")
+    # Tap targets in the header are at least 24 px high.
+    for box in page.locator(".site-header a, .site-header button").evaluate_all(
+        "els => els.map(e => e.getBoundingClientRect().height)"
+    ):
+        assert box >= 24, box

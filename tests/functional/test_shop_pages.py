@@ -1,5 +1,7 @@
 """Home, catalogue, category and product pages: full pages and htmx fragments."""
 
+import re
+
 import pytest
 
 from tests.conftest import count_queries, htmx
@@ -224,3 +226,14 @@ def test_punctuation_alone_finds_nothing_quickly(client, catalogue):
         assert "No products found" in client.get("/products", query_string={"q": q}).get_data(
             as_text=True
         )
+
+
+def test_a_form_sent_without_htmx_focuses_its_first_error(client):
+    response = client.post("/register", data={"name": "", "email": "not-an-address"})
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert page.count(" autofocus") == 1
+    tag = re.search(r"<input[^>]* autofocus[^>]*>", page).group(0)
+    assert 'aria-invalid="true"' in tag
+    live = client.post("/register", data={"name": "", "email": "x"}, headers=htmx("register-form"))
+    assert " autofocus" not in live.get_data(as_text=True)
