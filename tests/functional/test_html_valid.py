@@ -24,7 +24,14 @@ ROOT = Path(__file__).resolve().parents[2]
 VNU = ROOT / "tools" / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar"
 SKIP_PREFIXES = ("/static", "/webhooks", "/media", "/healthz", "/readyz", "/emails")
 SKIP_SUFFIXES = (".xml", ".txt", ".csv", ".pdf", ".json")
-SKIP_PATHS = {"/logout", "/search/suggestions", "/account/export", "/checkout/return"}
+# Fragments for htmx (checked inside the pages that hold them) and non-pages.
+SKIP_PATHS = {
+    "/logout",
+    "/search/suggestions",
+    "/cart/badge",
+    "/account/export",
+    "/checkout/return",
+}
 
 
 def _java() -> str:
