@@ -207,8 +207,8 @@ def sendable(product: Product | None) -> bool:
     )
 
 
-def claim_batch(product_id: int, limit: int = BATCH) -> tuple[list[StockAlert], bool]:
-    """Mark up to ``limit`` pending alerts of the product as sent, and return them with
+def claim_batch(product_id: int, limit: int | None = None) -> tuple[list[StockAlert], bool]:
+    """Mark up to ``limit`` (``BATCH``) pending alerts of the product as sent, and return them with
     whether more may be waiting. The caller e-mails them in the same transaction.
 
     The conditional UPDATE (``status = 'pending'``) is the guarantee: of two workers
@@ -217,6 +217,7 @@ def claim_batch(product_id: int, limit: int = BATCH) -> tuple[list[StockAlert], 
     are read with SKIP LOCKED, so a second worker takes the next batch instead of
     waiting for this one.
     """
+    limit = limit or BATCH
     candidates = list(
         db.session.scalars(
             select(StockAlert.id)
