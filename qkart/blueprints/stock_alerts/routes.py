@@ -13,6 +13,8 @@ from flask_login import current_user, login_required
 from qkart.blueprints.common import commit_or_retry
 from qkart.blueprints.stock_alerts import bp
 from qkart.blueprints.stock_alerts.forms import ActionForm, AlertForm, VisitorAlertForm
+from qkart.catalog import services as catalog
+from qkart.catalog.errors import ProductNotFoundError
 from qkart.catalog.models import Product
 from qkart.core.errors import DomainError
 from qkart.core.htmx import htmx_target, redirect_303, render
@@ -77,9 +79,12 @@ def _answer(product: Product, form: AlertForm, status: int, message: str = "") -
 @limiter.limit(VISITOR_LIMIT, methods=["POST"], exempt_when=_shopper, scope="stock-alert")
 def subscribe() -> Response:
     form = _form()
-    raw_id = form.product_id.data if form.product_id.validate(form) else None
-    product = db.session.get(Product, raw_id) if raw_id else None
-    if product is None or product.is_retired or not product.is_active:
+    product_id = form.product_id.data if form.product_id.validate(form) else None
+    try:
+        product = catalog.get_active_product(product_id) if product_id else None
+    except ProductNotFoundError:
+        product = None
+    if product is None or product.is_retired:
         return _bad_request("That product could not be found.")
     if not form.validate():
         return _answer(product, form, 422)
