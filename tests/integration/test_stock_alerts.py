@@ -253,6 +253,7 @@ def test_a_closed_account_is_not_written_to(app, factory, sold_out, outbox):
 # -- PostgreSQL: two workers at once ------------------------------------------------
 
 
+@pytest.mark.postgres
 def test_two_concurrent_claims_send_each_alert_once(app, sold_out):
     """Two workers claim the same product's alerts at the same moment; each alert is
     claimed by exactly one of them (PostgreSQL row locks; SQLite serialises writers)."""
@@ -287,6 +288,7 @@ def test_two_concurrent_claims_send_each_alert_once(app, sold_out):
     assert {r.status for r in _alerts(app)} == {"sent"}
 
 
+@pytest.mark.postgres
 def test_two_workers_sending_at_once_email_each_shopper_once(app, sold_out, outbox):
     from qkart.jobs.stock_alerts import send_back_in_stock
 
@@ -318,3 +320,35 @@ def test_two_workers_sending_at_once_email_each_shopper_once(app, sold_out, outb
     assert errors == []
     recipients = [m["To"] for m in outbox.messages()]
     assert sorted(recipients) == sorted(f"w{n}@example.com" for n in range(20))
+
+
+# -- through real parts: Redis, an RQ worker process, SMTP on loopback ---------------
+
+
+@pytest.mark.services
+def test_the_alert_goes_through_a_real_worker_and_smtp(worker_app, smtp, factory):
+    from tests.conftest import find_link, login
+
+    app, run_worker, queue = worker_app
+    inbox, _ = smtp
+    lamp = factory.product("Desk Lamp", stock=0, price=4_000)
+    visitor = app.test_client()
+    response = visitor.post("/stock-alerts", data={"product_id": lamp.id, "email": "v@example.com"})
+    assert response.status_code == 303
+    staff = app.test_client()
+    login(staff, factory.user("cat@example.com", role="manager"))
+    response = staff.post(
+        f"/admin/products/{lamp.id}/stock", data={"delta": "3", "reason": "received", "note": ""}
+    )
+    assert response.status_code == 303
+    assert inbox.messages == []  # nothing sent inside the request: queued after its commit
+    assert queue.count == 1
+    result = run_worker()
+    assert result.returncode == 0, result.stderr
+    [message] = inbox.to("v@example.com")
+    assert message["Subject"] == "Desk Lamp is back in stock at QKart"
+    assert message.get_body(preferencelist=("html",)) is not None
+    assert f"/products/{lamp.slug}" in message.get_body(preferencelist=("plain",)).get_content()
+    stop = find_link(message, "/stock-alerts/cancel/")
+    assert visitor.get(stop).status_code == 200
+    assert [r.status for r in _alerts(app)] == ["sent"]
