@@ -128,6 +128,14 @@ def test_an_in_stock_product_needs_no_alert(app, client, factory):
     assert response.status_code == 303
     page = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "Chair is in stock: you can order it now." in page
+    fragment = client.post(
+        "/stock-alerts",
+        data={"product_id": chair.id, "email": "vera@example.com"},
+        headers=htmx(f"notify-{chair.id}"),
+    )
+    assert fragment.status_code == 409  # swapped by the page's htmx config
+    body = fragment.get_data(as_text=True)
+    assert f'id="notify-{chair.id}"' in body and "you can order it now" in body
     assert _alerts(app) == []
 
 

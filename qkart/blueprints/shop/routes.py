@@ -29,6 +29,7 @@ ROBOTS_DISALLOW = (
     "/login",
     "/register",
     "/emails",
+    "/stock-alerts",
 )
 
 
