@@ -8,7 +8,7 @@ from collections.abc import Callable
 
 from playwright.sync_api import BrowserContext, Page, expect
 
-from tests.browser.helpers import no_page_load
+from tests.browser.helpers import AxeAudit, no_page_load
 
 SOFA = "Stylecon 9 Seater RHS Sofa Set"  # the seeded catalogue's one sold-out product
 
@@ -22,7 +22,11 @@ def _open_sofa(page: Page) -> None:
 
 
 def test_with_javascript_the_answer_replaces_the_form(page: Page) -> None:
+    audit = AxeAudit()
+    page.goto("/products?q=sofa")
+    audit.check(page, "catalogue with a sold-out card")
     _open_sofa(page)
+    audit.check(page, "sold-out product with the form")
     with no_page_load(page):
         page.get_by_label("Your e-mail address").fill("not-an-address")
         page.get_by_role("button", name="Email me when it's back").click()
@@ -31,6 +35,8 @@ def test_with_javascript_the_answer_replaces_the_form(page: Page) -> None:
         page.get_by_role("button", name="Email me when it's back").click()
         expect(page.locator(".notify")).to_contain_text("browser-alert@example.com")
         expect(page.get_by_role("button", name="Email me when it's back")).to_have_count(0)
+    audit.check(page, "the answer in place of the form")
+    audit.assert_clean()
 
 
 def test_without_javascript_the_form_posts_and_comes_back(
