@@ -61,12 +61,13 @@ def register_blueprints(app: Flask) -> None:
     from qkart.blueprints.orders import bp as orders_bp
     from qkart.blueprints.settings import bp as settings_bp
     from qkart.blueprints.shop import bp as shop_bp
+    from qkart.blueprints.stock_alerts import bp as stock_alerts_bp
     from qkart.blueprints.wallet import bp as wallet_bp
     from qkart.blueprints.webhooks import bp as webhooks_bp
     from qkart.blueprints.wishlist import bp as wishlist_bp
 
     shopper = (shop_bp, cart_bp, checkout_bp, orders_bp, account_bp, wallet_bp, settings_bp)
-    shopper += (wishlist_bp,)
+    shopper += (wishlist_bp, stock_alerts_bp)
     for bp in (*shopper, emails_bp, auth_bp, admin_bp, webhooks_bp, media_bp, health_bp):
         app.register_blueprint(bp)
 

@@ -26,6 +26,7 @@ from qkart.returns.models import Return, ReturnLine
 from qkart.reviews.models import Review, ReviewVote
 from qkart.settings.models import ShopSetting
 from qkart.shipping.models import ShippingMethod, ShippingRate
+from qkart.stock_alerts.models import StockAlert
 from qkart.wishlist.models import RecentlyViewed, WishlistItem
 
 __all__ = [
@@ -62,6 +63,7 @@ __all__ = [
     "ShippingRate",
     "ShopSetting",
     "StaffInvitation",
+    "StockAlert",
     "StripeEvent",
     "TaxRate",
     "Unsubscribe",

@@ -25,6 +25,7 @@ from qkart.payments.models import WalletEntry
 from qkart.payments.wallet import balance
 from qkart.questions import services as questions
 from qkart.reviews import services as reviews
+from qkart.stock_alerts import services as stock_alerts
 from qkart.wishlist import services as wishlist
 
 CONFIRMATION_WORD = "DELETE"
@@ -67,6 +68,8 @@ def export_data(user: User) -> dict[str, Any]:
         # "reviews", "helpful_votes", "questions" and "answers", from their own domains.
         **reviews.export_for(user.id),
         **questions.export_for(user.id),
+        # "stock_alerts": back-in-stock alerts of the account or its address.
+        **stock_alerts.export_for(user.id, user.email),
     }
 
 
@@ -106,6 +109,7 @@ def delete_account(user: User, password: str, confirmation: str) -> None:
     db.session.execute(delete(Address).where(Address.user_id == user.id))
     db.session.execute(delete(Cart).where(Cart.user_id == user.id))
     wishlist.forget_user(user.id)
+    stock_alerts.forget_user(user.id, user.email)
     # Reviews and answered questions stay for other shoppers, signed "A former customer".
     reviews.forget_author(user.id)
     questions.forget_author(user.id)

@@ -35,6 +35,7 @@ from qkart.catalog.csv_rows import (
     rows,
 )
 from qkart.catalog.models import Category, Product, ProductImport, StockMovement
+from qkart.catalog.services import record_movements
 from qkart.core.db import utcnow
 from qkart.core.money import Money
 from qkart.core.shop import currency
@@ -266,19 +267,20 @@ def save_rows(rows: list[dict[str, Any]], import_id: int, actor_id: int | None) 
             progress.saved(count)
     db.session.flush()
     now, note = utcnow(), f"CSV import {import_id}"
-    db.session.add_all(
-        StockMovement(
-            product_id=product.id,
-            delta=delta,
-            stock_after=after,
-            reason=reason,
-            note=note,
-            actor_id=actor_id,
-            created_at=now,
-        )
-        for product, delta, after, reason in moved
+    record_movements(
+        [
+            StockMovement(
+                product_id=product.id,
+                delta=delta,
+                stock_after=after,
+                reason=reason,
+                note=note,
+                actor_id=actor_id,
+                created_at=now,
+            )
+            for product, delta, after, reason in moved
+        ]
     )
-    db.session.flush()
     progress.saved(len(rows))
     return created, len(rows) - created
 

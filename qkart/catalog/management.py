@@ -17,6 +17,7 @@ from slugify import slugify
 from sqlalchemy import Select, func, or_, select, update
 
 from qkart.catalog.models import Category, Product, ProductImage, StockMovement
+from qkart.catalog.services import record_movements
 from qkart.core.db import utcnow
 from qkart.core.errors import DomainError, NotFoundError
 from qkart.core.pagination import Page, paginate
@@ -201,8 +202,7 @@ def adjust_stock(
         actor_id=actor_id,
         created_at=utcnow(),
     )
-    db.session.add(movement)
-    db.session.flush()
+    record_movements([movement])
     return movement
 
 

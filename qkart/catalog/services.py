@@ -11,6 +11,7 @@ from sqlalchemy.orm import InstrumentedAttribute, contains_eager
 from qkart.catalog.errors import CategoryNotFoundError, OutOfStockError, ProductNotFoundError
 from qkart.catalog.models import Category, Product, StockMovement
 from qkart.core.db import utcnow
+from qkart.core.events import emit
 from qkart.core.pagination import Page, paginate
 from qkart.extensions import db
 from qkart.search import services as search
@@ -255,16 +256,32 @@ def product_exists(product_id: int) -> bool:
 
 
 def _moved(product_id: int, delta: int, stock_after: int, reason: str, note: str = "") -> None:
-    db.session.add(
-        StockMovement(
-            product_id=product_id,
-            delta=delta,
-            stock_after=stock_after,
-            reason=reason,
-            note=note[:200],
-            created_at=utcnow(),
-        )
+    record_movements(
+        [
+            StockMovement(
+                product_id=product_id,
+                delta=delta,
+                stock_after=stock_after,
+                reason=reason,
+                note=note[:200],
+                created_at=utcnow(),
+            )
+        ]
     )
+
+
+def record_movements(movements: Sequence[StockMovement]) -> None:
+    """Keep stock movements and announce each product whose stock came back from none.
+
+    Every change of stock (staff, CSV import, cancelled order, return) is recorded
+    here, so other domains (back-in-stock alerts) hear of every restock from one
+    place, in the caller's transaction, without the catalogue knowing them.
+    """
+    db.session.add_all(movements)
+    db.session.flush()
+    restocked = {m.product_id for m in movements if m.stock_after > 0 >= m.stock_after - m.delta}
+    for product_id in sorted(restocked):
+        emit("product.back_in_stock", product_id=product_id)
 
 
 def reserve_stock(

@@ -31,6 +31,7 @@ EVENTS = {
     "payment.succeeded": "payment_id, order_id (None for a top-up): the money is in",
     "payment.cancelled": "payment_id, order_id: an open payment will never be paid",
     "review.posted": "review_id, product_id, user_id, rating: a shopper reviewed a product",
+    "product.back_in_stock": "product_id: stock went from none to some (any stock movement)",
 }
 
 

@@ -29,6 +29,7 @@ from qkart.core.money import Money
 from qkart.core.shop import currency
 from qkart.extensions import db
 from qkart.settings.services import setting
+from qkart.stock_alerts import services as stock_alerts
 
 STATUSES = {
     "": "Published and drafts",
@@ -232,6 +233,7 @@ def _product_page(
         else (product.attributes if product else {}),
         images=catalogue.images_of(product.id) if product else [],
         movements=catalogue.movements(product.id) if product else [],
+        waiting=stock_alerts.waiting_count(product.id) if product else 0,
         labels=catalogue.MOVEMENT_LABELS,
         image_form=forms.get("image_form") or ImageForm(formdata=None),
         stock_form=forms.get("stock_form") or StockForm(formdata=None),

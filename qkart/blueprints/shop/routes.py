@@ -24,6 +24,7 @@ ROBOTS_DISALLOW = (
     "/login",
     "/register",
     "/emails",
+    "/stock-alerts",
 )
 
 
