@@ -91,7 +91,7 @@ def test_with_htmx_the_form_is_swapped_for_the_confirmation(app, client, lamp):
     body = response.get_data(as_text=True)
     assert "<html" not in body and f'id="notify-{lamp.id}"' in body
     assert "we will e-mail vera@example.com" in body
-    assert 'id="flash" data-hx-swap-oob' in body  # screen readers hear it too
+    assert 'id="news" data-hx-swap-oob' in body  # screen readers hear it too
     assert "<form" not in body
     assert "HX-Target" in response.headers.get("Vary", "")
 

@@ -66,6 +66,7 @@ def _answer(product: Product, form: AlertForm, status: int, message: str = "") -
             notify_form=form,
             notify_message=message,
             flash_message=message,
+            flash_quiet=True,  # the block shows it; screen readers hear it once
         )
     if status >= 400:
         from qkart.blueprints.shop.reviews import product_page
