@@ -210,6 +210,12 @@ def second_factor() -> Response:
 
 @bp.post("/logout")
 def logout() -> Response:
+    """End this session on the server too: a copied session or remember-me cookie
+    carries the old session version, so it stops opening the account (every device
+    is logged out, as the shopper would expect from a shared computer)."""
+    if current_user.is_authenticated:
+        accounts.bump_session_version(current_user)
+        db.session.commit()
     end_session()
     flash("You have been logged out.", "info")
     return redirect_303(url_for("shop.index"))
