@@ -154,8 +154,10 @@ def load_config(instance_path: str, overrides: Mapping[str, Any] | None = None) 
         "STRIPE_API_BASE": _env("STRIPE_API_BASE"),
         "RATELIMIT_STORAGE_URI": _env("REDIS_URL", "memory://"),
         "RATELIMIT_ENABLED": _flag("RATELIMIT_ENABLED", True),
-        # A Redis hiccup must not lock everyone out of logging in.
+        # A Redis hiccup must neither lock everyone out nor switch the limits off:
+        # counting goes on in process memory (with a logged warning) until Redis is back.
         "RATELIMIT_SWALLOW_ERRORS": True,
+        "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
         "LOG_LEVEL": _env("LOG_LEVEL", "INFO"),
         # Proxies (PaaS router, load balancer) in front of the app: their X-Forwarded-*
         # headers are trusted, so rate limits see the shopper's address, not the router's.

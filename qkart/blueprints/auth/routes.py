@@ -13,7 +13,7 @@ from qkart.accounts.errors import InvalidCredentialsError
 from qkart.accounts.models import User
 from qkart.accounts.tokens import ExpiredTokenError, InvalidTokenError
 from qkart.audit import services as audit_log
-from qkart.blueprints.auth import bp
+from qkart.blueprints.auth import bp, throttle
 from qkart.blueprints.auth.forms import (
     AcceptForm,
     AcceptInvitationForm,
@@ -45,14 +45,7 @@ PENDING_2FA = "pending_2fa"
 PENDING_2FA_LIFETIME = timedelta(minutes=5)
 # Only failed attempts count towards the limits (a 422 answer); success costs nothing.
 FAILED_ATTEMPTS = "5 per 15 minutes"
-
-
-def _failed(response: Response) -> bool:
-    return response.status_code == 422
-
-
-def _account_key() -> str:
-    return "account:" + accounts.normalise_email(request.form.get("email", ""))[:254]
+_failed = throttle.failed
 
 
 def _pending_key() -> str:
@@ -127,9 +120,21 @@ def register() -> Response:
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(FAILED_ATTEMPTS, methods=["POST"], deduct_when=_failed, scope="login-ip")
 @limiter.limit(
-    FAILED_ATTEMPTS, methods=["POST"], deduct_when=_failed, key_func=_account_key, scope="login"
+    throttle.PAIR_LIMIT,
+    methods=["POST"],
+    deduct_when=_failed,
+    key_func=throttle.pair_key,
+    scope="login-pair",
+)
+@limiter.limit(throttle.ADDRESS_LIMIT, methods=["POST"], deduct_when=_failed, scope="login-ip")
+@limiter.limit(
+    throttle.ACCOUNT_LIMIT,
+    methods=["POST"],
+    deduct_when=_failed,
+    key_func=throttle.account_key,
+    exempt_when=throttle.known_device,
+    scope="login",
 )
 def login() -> Response:
     form = LoginForm()
@@ -158,7 +163,7 @@ def login() -> Response:
     start_session(user, remember=bool(form.remember.data))
     db.session.commit()
     flash(f"Welcome back, {user.first_name}.", "success")
-    return redirect_303(target)
+    return throttle.remember_device(redirect_303(target), user.email)
 
 
 def _pending_user() -> tuple[User, dict] | None:
@@ -205,7 +210,8 @@ def second_factor() -> Response:
         flash(
             f"You have {left} recovery codes left. Turn 2FA off and on to get new ones.", "warning"
         )
-    return redirect_303(safe_next(pending.get("next"), url_for("shop.index")))
+    target = safe_next(pending.get("next"), url_for("shop.index"))
+    return throttle.remember_device(redirect_303(target), user.email)
 
 
 @bp.post("/logout")
