@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import HiddenField, StringField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
 
 from qkart.cart.services import MAX_LINE_QUANTITY
-from qkart.core.forms import WholeNumberField
+from qkart.core.forms import Form, WholeNumberField
 
 WHOLE_NUMBER = "Enter a whole number."
 
 
-class AddToCartForm(FlaskForm):
+class AddToCartForm(Form):
     product_id = WholeNumberField(
         "Product",
         validators=[InputRequired("Choose a product."), NumberRange(min=1, max=2**31 - 1)],
@@ -28,7 +27,7 @@ class AddToCartForm(FlaskForm):
     next = HiddenField()
 
 
-class QuantityForm(FlaskForm):
+class QuantityForm(Form):
     quantity = WholeNumberField(
         "Quantity",
         validators=[
@@ -38,7 +37,7 @@ class QuantityForm(FlaskForm):
     )
 
 
-class CouponForm(FlaskForm):
+class CouponForm(Form):
     code = StringField(
         "Promo code",
         validators=[
