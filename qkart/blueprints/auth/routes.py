@@ -101,7 +101,14 @@ def _create_account(form: RegisterForm) -> User:
     return user
 
 
+def _registered(response: Response) -> bool:
+    return response.status_code == 303
+
+
 @bp.route("/register", methods=["GET", "POST"])
+# New accounts per address: enough for a family behind one router, too few to farm.
+@limiter.limit("5 per hour", methods=["POST"], deduct_when=_registered, scope="register")
+@limiter.limit("30 per hour", methods=["POST"], scope="register-tries")
 def register() -> Response:
     if current_user.is_authenticated:
         return redirect_303(url_for("account.overview"))
