@@ -34,6 +34,7 @@ from qkart.cart.services import merge_carts
 from qkart.core.db import utcnow
 from qkart.core.errors import DomainError
 from qkart.core.htmx import is_htmx, redirect_303, render
+from qkart.core.mailbox import mailbox
 from qkart.extensions import db, limiter, login_manager
 from qkart.settings.services import setting
 
@@ -269,11 +270,14 @@ def resend_verification() -> Response:
 
 
 def _email_key() -> str:
-    return "forgot:" + accounts.normalise_email(request.form.get("email", ""))[:254]
+    """One inbox, however the address is spelled (``me+1@``, ``me+2@``...)."""
+    return "forgot:" + mailbox(request.form.get("email", ""))[:254]
 
 
 @bp.route("/forgot-password", methods=["GET", "POST"])
+# Each request queues an e-mail: a few per inbox, a few more per address, no flood.
 @limiter.limit("3 per hour", methods=["POST"], key_func=_email_key, scope="forgot")
+@limiter.limit("10 per hour", methods=["POST"], scope="forgot-ip")
 def forgot_password() -> Response:
     """Always the same answer, whether or not the account exists (no account discovery)."""
     form = ForgotPasswordForm()
