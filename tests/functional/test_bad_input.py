@@ -53,3 +53,12 @@ def test_disabling_two_factor_when_it_is_off_says_so(app_500, factory):
     )
     assert response.status_code == 409
     assert "already off" in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("email", ["jörg@example.com", "user@bücher.de", "用户@例子.广告"])
+def test_registration_refuses_non_ascii_addresses_with_a_clear_message(app, client, email):
+    data = {"name": "Jörg", "email": email, "password": PASSWORD, "confirm_password": PASSWORD}
+    response = client.post("/register", data=data)
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert "plain Latin letters" in page and 'id="email-error"' in page

@@ -5,13 +5,15 @@ from __future__ import annotations
 from wtforms import BooleanField, EmailField, HiddenField, PasswordField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length, Regexp, ValidationError
 
-from qkart.accounts.services import check_email, password_problem
+from qkart.accounts.services import NonAsciiEmailError, check_email, password_problem
 from qkart.core.forms import Form
 
 
 def valid_email(form: Form, field: EmailField) -> None:
     try:
         field.data = check_email(field.data or "")
+    except NonAsciiEmailError as error:
+        raise ValidationError(str(error)) from None
     except ValueError:
         raise ValidationError("Enter an e-mail address like name@example.com.") from None
 
