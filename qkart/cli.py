@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import click
-from flask import Flask
+from flask import Flask, current_app
 from flask.cli import with_appcontext
 
 from qkart.accounts import addresses
@@ -59,6 +59,20 @@ def _demo_shopper() -> bool:
     return True
 
 
+def _wants_demo_shopper(asked: bool | None) -> bool:
+    """The demo shopper's password is in the README: anyone could log in as them on a
+    live shop, so production creates it only when asked for by name."""
+    if asked is not None:
+        return asked
+    if current_app.config["QKART_ENV"] == "production":
+        raise click.UsageError(
+            f"QKART_ENV=production: not creating the demo shopper {DEMO_EMAIL}, whose "
+            "password is public. Run `flask seed --no-demo-shopper` to load only the demo "
+            "catalogue, or `flask seed --demo-shopper` if you really want that account."
+        )
+    return True
+
+
 @click.command("seed")
 @click.option(
     "--products",
@@ -74,17 +88,25 @@ def _demo_shopper() -> bool:
     show_default=True,
     help="Rows per INSERT when generating products.",
 )
+@click.option(
+    "--demo-shopper/--no-demo-shopper",
+    "demo_shopper",
+    default=None,
+    help=f"Create (or not) the demo shopper {DEMO_EMAIL}, whose password is public. "
+    "On by default, except with QKART_ENV=production, where it must be asked for.",
+)
 @with_appcontext
-def seed(count: int | None, batch: int) -> None:
+def seed(count: int | None, batch: int, demo_shopper: bool | None) -> None:
     """Load the demo shop: the classic catalogue and a demo shopper (idempotent)."""
     if count:
         with click.progressbar(length=count, label=f"Generating {count} products") as bar:
             catalogue_seed.load_synthetic(count, batch=batch, progress=bar.update)
         click.echo(f"Added {count} synthetic products.")
         return
+    with_shopper = _wants_demo_shopper(demo_shopper)
     added = catalogue_seed.load_classic()
     shop_rules = load_demo_methods() + load_demo_rates() + load_demo_coupons()
-    made_demo = _demo_shopper()
+    made_demo = _demo_shopper() if with_shopper else False
     db.session.commit()
     if added:
         click.echo(f"Loaded the classic QKart catalogue ({added} products).")

@@ -64,6 +64,36 @@ def _minutes(name: str, default: int) -> int:
     return int(raw)
 
 
+MIN_SECRET_KEY_LENGTH = 32
+# Keys seen in examples, tutorials and our own tests: anyone could forge cookies with them.
+PLACEHOLDER_KEYS = frozenset(
+    {"dev", "development", "secret", "secret-key", "changeme", "change-me", "test-secret-key"}
+)
+
+
+def check_secret_key(key: str) -> None:
+    """Production signs sessions and e-mailed links with this key: a guessable one lets
+    anyone log in as anyone. Raises ``ConfigError`` for a short or placeholder key."""
+    if key.strip().lower() in PLACEHOLDER_KEYS or "change" in key.lower():
+        raise ConfigError("SECRET_KEY is a placeholder. " + _KEY_HINT)
+    if len(key) < MIN_SECRET_KEY_LENGTH or len(set(key)) < 10:
+        raise ConfigError(
+            f"SECRET_KEY is too short or too simple (at least {MIN_SECRET_KEY_LENGTH} "
+            "random characters). " + _KEY_HINT
+        )
+
+
+_KEY_HINT = (
+    "Make one with `python -c 'import secrets; print(secrets.token_urlsafe(48))'`; when "
+    "replacing a key, put the old one in SECRET_KEY_FALLBACKS so nobody is logged out."
+)
+
+
+def _keys(raw: str | None) -> list[str]:
+    """``SECRET_KEY_FALLBACKS``: earlier keys, separated by commas, oldest first."""
+    return [key.strip() for key in (raw or "").split(",") if key.strip()]
+
+
 def normalise_database_url(url: str) -> str:
     """PaaS providers hand out ``postgres://`` URLs; SQLAlchemy needs the driver named."""
     for prefix in ("postgres://", "postgresql://"):
@@ -109,6 +139,8 @@ def load_config(instance_path: str, overrides: Mapping[str, Any] | None = None) 
     config: dict[str, Any] = {
         "QKART_ENV": env,
         "SECRET_KEY": _env("SECRET_KEY") or overrides.get("SECRET_KEY") or "",
+        # Keys signed with before a rotation: still accepted, never used to sign.
+        "SECRET_KEY_FALLBACKS": _keys(_env("SECRET_KEY_FALLBACKS")),
         "SQLALCHEMY_DATABASE_URI": normalise_database_url(database_url),
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "REDIS_URL": _env("REDIS_URL"),
@@ -156,8 +188,10 @@ def load_config(instance_path: str, overrides: Mapping[str, Any] | None = None) 
         "STRIPE_API_BASE": _env("STRIPE_API_BASE"),
         "RATELIMIT_STORAGE_URI": _env("REDIS_URL", "memory://"),
         "RATELIMIT_ENABLED": _flag("RATELIMIT_ENABLED", True),
-        # A Redis hiccup must not lock everyone out of logging in.
+        # A Redis hiccup must neither lock everyone out nor switch the limits off:
+        # counting goes on in process memory (with a logged warning) until Redis is back.
         "RATELIMIT_SWALLOW_ERRORS": True,
+        "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
         "LOG_LEVEL": _env("LOG_LEVEL", "INFO"),
         # Proxies (PaaS router, load balancer) in front of the app: their X-Forwarded-*
         # headers are trusted, so rate limits see the shopper's address, not the router's.
@@ -180,6 +214,8 @@ def load_config(instance_path: str, overrides: Mapping[str, Any] | None = None) 
     if config["QKART_CURRENCY"] is not None:
         config["QKART_CURRENCY"] = config["QKART_CURRENCY"].upper()
     config.update(overrides)
+    if production:
+        check_secret_key(config["SECRET_KEY"])
     if not config["SECRET_KEY"]:
         config["SECRET_KEY"] = _dev_secret_key(instance)
     return config

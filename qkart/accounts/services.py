@@ -43,10 +43,26 @@ def normalise_email(email: str) -> str:
     return email.strip().lower()
 
 
+class NonAsciiEmailError(ValueError):
+    """An address with accents or other scripts: our mail cannot reach it (no SMTPUTF8)."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "We can only send e-mail to addresses in plain Latin letters (a-z), digits "
+            "and . _ + -. Please use an address without accents or other scripts."
+        )
+
+
 def check_email(email: str) -> str:
-    """A syntactically valid address (no DNS lookups), normalised, or ``ValueError``."""
+    """A syntactically valid address (no DNS lookups), normalised, or ``ValueError``.
+
+    Raises ``NonAsciiEmailError`` for addresses outside ASCII: they need SMTPUTF8,
+    which neither our sending nor many mail servers speak, so the mail would be lost.
+    """
+    if not email.strip().isascii():
+        raise NonAsciiEmailError()
     try:
-        result = validate_email(email.strip(), check_deliverability=False)
+        result = validate_email(email.strip(), check_deliverability=False, allow_smtputf8=False)
     except EmailNotValidError as error:
         raise ValueError(str(error)) from None
     return normalise_email(result.normalized)

@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import timedelta
 
-from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import func, select
 
@@ -27,6 +26,7 @@ from qkart.accounts.tokens import ExpiredTokenError, InvalidTokenError
 from qkart.core.db import utcnow
 from qkart.core.errors import ConflictError, DomainError, NotFoundError
 from qkart.core.pagination import Page, paginate
+from qkart.core.signing import serializer
 from qkart.extensions import db, queue
 
 INVITATION_SALT = "qkart.staff-invitation"
@@ -112,7 +112,7 @@ def revoke(invitation_id: int) -> None:
 
 
 def _serializer() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=INVITATION_SALT)
+    return serializer(INVITATION_SALT)
 
 
 def invitation_token(invitation: StaffInvitation) -> str:

@@ -13,11 +13,11 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from qkart.accounts.models import User
 from qkart.core.errors import DomainError
+from qkart.core.signing import serializer
 from qkart.extensions import db
 
 VERIFY_EMAIL = "qkart.verify-email"
@@ -48,7 +48,7 @@ class TokenClaims:
 
 
 def _serializer(purpose: str) -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=purpose)
+    return serializer(purpose)
 
 
 def password_fingerprint(user: User) -> str:

@@ -37,6 +37,15 @@ class InvalidCodeError(DomainError):
         super().__init__(message)
 
 
+class TwoFactorOffError(DomainError):
+    """Turning off what is not on: nothing to do, and the shopper should hear that."""
+
+    status_code = 409
+
+    def __init__(self) -> None:
+        super().__init__("Two-factor authentication is already off.")
+
+
 def start_enrolment(user: User) -> str:
     """A fresh secret for the shopper's app; 2FA stays off until a code confirms it."""
     if user.totp_enabled_at is not None:
@@ -145,7 +154,13 @@ def recovery_codes_left(user: User) -> int:
 
 
 def disable(user: User, password: str, code: str) -> None:
-    """Turning 2FA off needs both the password and a current code."""
+    """Turning 2FA off needs both the password and a current code.
+
+    Raises ``TwoFactorOffError`` when there is nothing to turn off (no secret to
+    check a code against).
+    """
+    if user.totp_secret is None:
+        raise TwoFactorOffError()
     if not verify_password(user, password):
         raise InvalidCredentialsError("That is not your current password.", field="password")
     if not check_second_factor(user, code):

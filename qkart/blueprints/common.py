@@ -79,7 +79,10 @@ def safe_next(target: str | None, default: str) -> str:
     if not target:
         return default
     target = target.strip().replace("\\", "/")
-    parts = urlsplit(target)
+    try:
+        parts = urlsplit(target)
+    except ValueError:  # "http://[::1" and other broken addresses
+        return default
     if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
         return default
     if any(ord(ch) < 32 for ch in target):
@@ -92,7 +95,10 @@ def referrer_path() -> str | None:
     referrer = request.referrer
     if not referrer:
         return None
-    parts = urlsplit(referrer)
+    try:
+        parts = urlsplit(referrer)
+    except ValueError:  # a broken Referer is no page of ours
+        return None
     if parts.netloc and parts.netloc != request.host:
         return None
     return parts.path + (f"?{parts.query}" if parts.query else "")

@@ -23,6 +23,7 @@ from qkart.cart.services import MAX_LINE_QUANTITY, CartOwner, get_or_create_cart
 from qkart.catalog.models import Product
 from qkart.core.db import utcnow
 from qkart.core.errors import NotFoundError
+from qkart.core.signing import serializer
 from qkart.extensions import db, queue
 from qkart.notifications.models import Unsubscribe
 
@@ -38,7 +39,7 @@ def email_digest(email: str) -> str:
 
 
 def _serializer() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=RESTORE_SALT)
+    return serializer(RESTORE_SALT)
 
 
 def restore_token(reminder: CartReminder) -> str:
@@ -152,18 +153,13 @@ def count_recovery(order_id: int, user_id: int | None) -> None:
 
 
 def unsubscribe_token(email: str) -> str:
-    return str(
-        URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="qkart.unsubscribe").dumps(
-            {"e": email_digest(email), "t": TOPIC}
-        )
-    )
+    return str(serializer("qkart.unsubscribe").dumps({"e": email_digest(email), "t": TOPIC}))
 
 
 def unsubscribe(token: str) -> None:
     """Stop cart reminders for the address the link was sent to (no login needed)."""
-    serializer = URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="qkart.unsubscribe")
     try:
-        claims = serializer.loads(token)
+        claims = serializer("qkart.unsubscribe").loads(token)
     except BadSignature:
         raise NotFoundError("This unsubscribe link is not valid.") from None
     if not isinstance(claims, dict) or not isinstance(claims.get("e"), str):

@@ -70,17 +70,28 @@ def new_token() -> str:
     return secrets.token_urlsafe(24)
 
 
-def find_cart(owner: CartOwner, *, with_items: bool = False) -> Cart | None:
+def find_cart(
+    owner: CartOwner, *, with_items: bool = False, lock: bool = False, fresh: bool = False
+) -> Cart | None:
+    """The owner's cart. ``lock`` takes its row lock (PostgreSQL) for the transaction;
+    ``fresh`` reloads what this session already holds (after waiting for a lock)."""
     if owner.user_id is None and not owner.token:
         return None
     stmt = select(Cart).where(owner.where())
     if with_items:
         stmt = stmt.options(selectinload(Cart.items).joinedload(CartItem.product))
+    if lock:
+        stmt = stmt.with_for_update()
+    if lock or fresh:
+        stmt = stmt.execution_options(populate_existing=True)
     return db.session.scalar(stmt)
 
 
 def get_or_create_cart(owner: CartOwner) -> Cart:
-    cart = find_cart(owner)
+    """The owner's cart, row-locked: every change to a cart's lines queues behind the
+    others and behind a checkout of that cart (which locks it too), so two quick "+"
+    presses add up and a line is never changed while checkout empties the cart."""
+    cart = find_cart(owner, lock=True)
     if cart is None:
         if owner.user_id is None and not owner.token:
             raise ValueError("a visitor cart needs a token")
@@ -113,8 +124,11 @@ def _check_quantity(product: Product, quantity: int) -> None:
 
 
 def _line(cart: Cart, product_id: int) -> CartItem | None:
+    """The line as committed now (read after the cart lock, never from the session's cache)."""
     return db.session.scalar(
-        select(CartItem).where(CartItem.cart_id == cart.id, CartItem.product_id == product_id)
+        select(CartItem)
+        .where(CartItem.cart_id == cart.id, CartItem.product_id == product_id)
+        .execution_options(populate_existing=True)
     )
 
 
@@ -160,8 +174,23 @@ def set_quantity(owner: CartOwner, product_id: int, quantity: int) -> CartItem |
     return line
 
 
+def change_quantity(owner: CartOwner, product_id: int, change: int) -> CartItem | None:
+    """Add ``change`` units to a line (negative takes away; 0 or less left removes it).
+
+    The "+" and "minus" buttons send a change, not a total, so two presses made from
+    the same page both count. Returns the line, or None when removed.
+    """
+    cart = get_or_create_cart(owner)
+    line = _line(cart, product_id)
+    wanted = (line.quantity if line else 0) + change
+    if wanted <= 0:
+        remove_item(owner, product_id)
+        return None
+    return set_quantity(owner, product_id, wanted)
+
+
 def remove_item(owner: CartOwner, product_id: int) -> None:
-    cart = find_cart(owner)
+    cart = find_cart(owner, lock=True)
     line = _line(cart, product_id) if cart is not None else None
     if line is not None:
         db.session.delete(line)

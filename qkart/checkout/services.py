@@ -70,7 +70,8 @@ def new_checkout_key() -> str:
 def _locked_cart(owner: CartOwner) -> Cart | None:
     """The shopper's cart row, locked (on PostgreSQL) so concurrent submits queue up."""
     cart_id = db.session.scalar(select(Cart.id).where(owner.where()).with_for_update())
-    return find_cart(owner, with_items=True) if cart_id else None
+    # Fresh: another tab may have changed the lines while this request waited.
+    return find_cart(owner, with_items=True, fresh=True) if cart_id else None
 
 
 def check_stock(summary: CartSummary) -> None:

@@ -4,8 +4,31 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from decimal import Decimal
+from typing import Any
 
+from flask import request
+from flask_wtf import FlaskForm
+from werkzeug.datastructures import CombinedMultiDict, MultiDict
 from wtforms import DateField, DecimalField, IntegerField, SelectChoice
+from wtforms.fields import FileField  # MultipleFileField is one too
+
+
+class Form(FlaskForm):
+    """The base of every QKart form: it only reads uploaded files for its file fields.
+
+    A hand-made multipart request can send a file part named like a text field
+    (``email``); WTForms would hand the text field a file object and fail with a 500.
+    Ignoring such parts leaves the field empty, so it gets its normal message.
+    """
+
+    class Meta(FlaskForm.Meta):
+        def wrap_formdata(self, form: Any, formdata: Any) -> Any:
+            data = super().wrap_formdata(form, formdata)
+            if not isinstance(data, CombinedMultiDict):
+                return data
+            uploads = {field.name for field in form if isinstance(field, FileField)}
+            files = MultiDict([(k, v) for k, v in request.files.items(multi=True) if k in uploads])
+            return CombinedMultiDict((files, request.form)) if files else request.form
 
 
 def choices(pairs: Iterable[tuple[str, str]]) -> list[SelectChoice]:

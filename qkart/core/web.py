@@ -24,6 +24,12 @@ CSP = (
     "form-action 'self' {checkout}; frame-ancestors 'none'; base-uri 'self'; object-src 'none'"
 )
 
+# No page needs these browser features (Stripe Checkout is a redirect, not an embed).
+PERMISSIONS_POLICY = (
+    "accelerometer=(), camera=(), geolocation=(), gyroscope=(), magnetometer=(), "
+    "microphone=(), payment=(), usb=()"
+)
+
 FORM_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 FORM_TYPES = frozenset({"application/x-www-form-urlencoded", "multipart/form-data"})
 # Endpoints that read a raw body themselves (signed webhooks) are listed here.
@@ -133,6 +139,9 @@ def init_web(app: Flask) -> None:
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
         response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Permissions-Policy", PERMISSIONS_POLICY)
+        # Pages opened from the shop (or opening it) get no handle on its window.
+        response.headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
         if app.config["SESSION_COOKIE_SECURE"]:
             response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
         if (

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import hashlib
 
-from flask import current_app
 from itsdangerous import BadSignature, URLSafeSerializer
 
+from qkart.core.signing import untimed_serializer
 from qkart.orders.errors import OrderNotFoundError
 from qkart.orders.models import Order
 from qkart.orders.services import get_order
@@ -21,7 +21,7 @@ SALT = "qkart.order-access"
 
 
 def _serializer() -> URLSafeSerializer:
-    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt=SALT)
+    return untimed_serializer(SALT)
 
 
 def _fingerprint(order: Order) -> str:

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 
 from sqlalchemy import select, update
 
+from qkart.core.mailbox import mailbox
 from qkart.core.money import Money
 from qkart.core.pagination import Page, paginate
 from qkart.core.shop import money, setting_money
@@ -131,14 +132,17 @@ def email_digest(email: str) -> str:
 
 
 def grant_welcome_credit(user_id: int, email: str) -> WalletEntry | None:
-    """Give the welcome store credit (``QKART_WELCOME_CREDIT``) once per e-mail address.
+    """Give the welcome store credit (``QKART_WELCOME_CREDIT``) once per mailbox.
 
-    Once per address, not per account: the hash of every address that had it is
-    kept, even after the account is deleted.
+    Once per mailbox, not per account or spelling: ``me+1@`` and ``me+2@`` (and, at
+    Gmail, ``m.e@``) reach one inbox, so they share one grant. The hash of every
+    mailbox that had it is kept, even after the account is deleted. Grants made
+    before mailboxes were compared are keyed by the plain address, so both count.
     """
     amount = setting_money("QKART_WELCOME_CREDIT")
-    digest = email_digest(email)
-    if amount.amount <= 0 or db.session.get(WelcomeGrant, digest) is not None:
+    digest = email_digest(mailbox(email))
+    earlier = {digest, email_digest(email)}
+    if amount.amount <= 0 or any(db.session.get(WelcomeGrant, d) for d in earlier):
         return None
     db.session.add(WelcomeGrant(email_digest=digest))
     db.session.flush()

@@ -277,3 +277,15 @@ def test_inventory_lists_what_to_restock(app, staff, factory):
     factory.product("Plenty", stock=50)
     page = staff.get("/admin/inventory").get_data(as_text=True)
     assert "Nearly Gone" in page and "Plenty" not in page
+
+
+def test_a_quick_edit_never_redirects_to_another_site(staff, factory):
+    lamp = factory.product("Brass Lamp", price=1000, stock=2)
+    data = {f"price-{lamp.id}": "12.50", f"stock-{lamp.id}": "7"}
+    for back in ("https://evil.example/", "//evil.example/x", "http://[::1"):
+        response = staff.post(f"/admin/products/{lamp.id}/quick", data={**data, "back": back})
+        assert response.status_code == 303 and response.headers["Location"] == "/admin/products"
+    kept = staff.post(
+        f"/admin/products/{lamp.id}/quick", data={**data, "back": "/admin/products?page=2"}
+    )
+    assert kept.headers["Location"] == "/admin/products?page=2"

@@ -65,3 +65,20 @@ def test_jobs_tick_runs_every_chore_once(app):
     assert "sweep_outbox: 0" in result.output
     assert "reconcile_card_payments: 0" in result.output
     assert "expire_overdue_orders: 0" in result.output
+
+
+def test_seed_in_production_refuses_the_public_demo_shopper_unless_asked(app, make_app):
+    live = make_app(
+        QKART_ENV="production",
+        DATABASE_URL=app.config["SQLALCHEMY_DATABASE_URI"],
+        SECRET_KEY="a-long-production-secret-key-0123456789abcdef",
+    )
+    refused = live.test_cli_runner().invoke(args=["seed"])
+    assert refused.exit_code == 2
+    assert "not creating the demo shopper" in refused.output and "--demo-shopper" in refused.output
+    assert _count(live, User) == 0 and _count(live, Product) == 0
+    catalogue_only = live.test_cli_runner().invoke(args=["seed", "--no-demo-shopper"])
+    assert catalogue_only.exit_code == 0, catalogue_only.output
+    assert _count(live, Product) == 12 and _count(live, User) == 0
+    asked = live.test_cli_runner().invoke(args=["seed", "--demo-shopper"])
+    assert asked.exit_code == 0 and _count(live, User) == 1

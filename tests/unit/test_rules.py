@@ -91,7 +91,7 @@ def test_bad_money_setting_stops_the_boot(tmp_path, monkeypatch):
 
 def test_production_cookies_are_secure(tmp_path, monkeypatch):
     monkeypatch.setenv("QKART_ENV", "production")
-    monkeypatch.setenv("SECRET_KEY", "x" * 40)
+    monkeypatch.setenv("SECRET_KEY", "kq3J9vWm2xT7pLr4sZ8nB1cY6dF0gH5a")
     monkeypatch.setenv("DATABASE_URL", "postgres://u@h/db")
     monkeypatch.setenv("REDIS_URL", "redis://127.0.0.1:6379/0")
     monkeypatch.setenv("QKART_BASE_URL", "https://shop.example")

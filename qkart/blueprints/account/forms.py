@@ -5,12 +5,11 @@ from __future__ import annotations
 import re
 
 from flask import current_app
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, SelectField, StringField, TelField
 from wtforms.validators import DataRequired, Length, Optional, Regexp
 
 from qkart.accounts.addresses import shop_countries
-from qkart.core.forms import choices
+from qkart.core.forms import Form, choices
 
 _strip = [lambda v: " ".join(v.split()) if isinstance(v, str) else v]
 PHONE = re.compile(r"^\+?[0-9 ()./-]{5,30}$")
@@ -23,7 +22,7 @@ def _required(label: str, limit: int) -> list[object]:
     ]
 
 
-class AddressForm(FlaskForm):
+class AddressForm(Form):
     full_name = StringField("Full name", validators=_required("full name", 100), filters=_strip)
     line1 = StringField(
         "Address line 1", validators=_required("street address", 200), filters=_strip

@@ -6,7 +6,6 @@ from typing import Any
 
 from flask import Response, request, url_for
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from wtforms import StringField
 from wtforms.validators import Length, Optional
 
@@ -14,7 +13,7 @@ from qkart.audit import services as audit_log
 from qkart.blueprints.admin import bp
 from qkart.blueprints.admin.guard import requires
 from qkart.blueprints.common import page_number
-from qkart.core.forms import DayField
+from qkart.core.forms import DayField, Form
 from qkart.core.htmx import render
 
 
@@ -40,7 +39,7 @@ def audit(
     )
 
 
-class AuditFilterForm(FlaskForm):
+class AuditFilterForm(Form):
     class Meta:
         csrf = False  # a GET filter changes nothing
 

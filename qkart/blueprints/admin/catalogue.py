@@ -20,7 +20,7 @@ from qkart.blueprints.admin.catalogue_forms import (
     category_choices,
 )
 from qkart.blueprints.admin.guard import requires
-from qkart.blueprints.common import page_number
+from qkart.blueprints.common import page_number, safe_next
 from qkart.catalog import management as catalogue
 from qkart.catalog.models import Category, Product
 from qkart.core.errors import DomainError
@@ -145,7 +145,8 @@ def product_quick(product_id: int) -> Response:
             "admin/_product_row.html", status=422 if problem else 200, p=product, problem=problem
         )
     flash(problem or f"{product.name} saved.", "error" if problem else "success")
-    return redirect_303(request.form.get("back") or url_for(".product_list"))
+    # "back" comes from the form: only a path inside the shop, never another site.
+    return redirect_303(safe_next(request.form.get("back"), url_for(".product_list")))
 
 
 @bp.post("/products/bulk")

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp
 
 from qkart.catalog.management import STOCK_REASONS
 from qkart.catalog.services import list_categories
-from qkart.core.forms import AmountField, WholeNumberField, choices
+from qkart.core.forms import AmountField, Form, WholeNumberField, choices
 from qkart.pricing.models import TAX_CLASSES
 
 PRICE = NumberRange(min=0, max=10**7, message="Enter a price of 0 or more.")
@@ -22,7 +21,7 @@ def category_choices(empty: str | None = None) -> list[Any]:
     return choices([("", empty), *pairs] if empty else pairs)
 
 
-class ProductForm(FlaskForm):
+class ProductForm(Form):
     name = StringField("Name", validators=[DataRequired("Give it a name."), Length(max=200)])
     slug = StringField(
         "Web address (made from the name if empty)",
@@ -71,7 +70,7 @@ class ProductForm(FlaskForm):
         self.category_id.choices = category_choices()
 
 
-class StockForm(FlaskForm):
+class StockForm(Form):
     delta = WholeNumberField(
         "Units in (or out, with a minus)",
         validators=[InputRequired("Enter how many."), NumberRange(min=-100_000, max=100_000)],
@@ -80,7 +79,7 @@ class StockForm(FlaskForm):
     note = StringField("Note (optional)", validators=[Optional(), Length(max=200)])
 
 
-class ImageForm(FlaskForm):
+class ImageForm(Form):
     image = FileField(
         "Picture (JPEG, PNG or WebP, up to 5 MB)", validators=[FileRequired("Choose a picture.")]
     )
@@ -89,11 +88,11 @@ class ImageForm(FlaskForm):
     )
 
 
-class AltForm(FlaskForm):
+class AltForm(Form):
     alt = StringField("Description", validators=[Optional(), Length(max=200)])
 
 
-class CategoryForm(FlaskForm):
+class CategoryForm(Form):
     name = StringField("Name", validators=[DataRequired("Give it a name."), Length(max=80)])
     slug = StringField(
         "Web address (made from the name if empty)",
@@ -115,5 +114,5 @@ class CategoryForm(FlaskForm):
         self.parent_id.choices = category_choices("Top level")
 
 
-class ImportForm(FlaskForm):
+class ImportForm(Form):
     file = FileField("CSV file (UTF-8, up to 5 MB)", validators=[FileRequired("Choose a file.")])

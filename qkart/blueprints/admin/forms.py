@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     SelectField,
@@ -14,7 +13,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp
 
 from qkart.accounts.addresses import shop_countries
-from qkart.core.forms import AmountField, DayField, WholeNumberField, choices
+from qkart.core.forms import AmountField, DayField, Form, WholeNumberField, choices
 from qkart.pricing.models import TAX_CLASSES
 
 CODE = Regexp(r"^[a-z0-9-]+$", message="Use lower-case letters, digits and dashes.")
@@ -27,7 +26,7 @@ def _countries(everywhere: str | None = None) -> list[Any]:
     return choices([*pairs, *shop_countries()])
 
 
-class ShippingMethodForm(FlaskForm):
+class ShippingMethodForm(Form):
     code = StringField("Code", validators=[DataRequired("Give it a code."), Length(max=40), CODE])
     name = StringField(
         "Name shoppers see", validators=[DataRequired("Give it a name."), Length(max=80)]
@@ -51,7 +50,7 @@ class ShippingMethodForm(FlaskForm):
     is_active = BooleanField("Offered to shoppers", default=True)
 
 
-class ShippingRateForm(FlaskForm):
+class ShippingRateForm(Form):
     country = SelectField("Country", validate_choice=True)
     from_amount = AmountField(
         "From (order value, or grams for weight-based options)",
@@ -65,7 +64,7 @@ class ShippingRateForm(FlaskForm):
         self.country.choices = _countries("Every other country")
 
 
-class TaxRateForm(FlaskForm):
+class TaxRateForm(Form):
     country = SelectField("Country", validators=[DataRequired("Choose a country.")])
     tax_class = SelectField("Tax class", choices=choices(TAX_CLASSES.items()))
     rate = AmountField(
@@ -85,7 +84,7 @@ class TaxRateForm(FlaskForm):
         self.country.choices = _countries()
 
 
-class CouponForm(FlaskForm):
+class CouponForm(Form):
     code = StringField(
         "Code",
         validators=[
@@ -122,7 +121,7 @@ class CouponForm(FlaskForm):
     is_active = BooleanField("Active", default=True)
 
 
-class ShipForm(FlaskForm):
+class ShipForm(Form):
     carrier = SelectField("Carrier")
     tracking_number = StringField(
         "Tracking number",
@@ -141,7 +140,7 @@ class ShipForm(FlaskForm):
         self.carrier.choices = choices([(code, name) for code, (name, _) in CARRIERS.items()])
 
 
-class RefundForm(FlaskForm):
+class RefundForm(Form):
     amount = AmountField(
         "Amount to refund",
         places=2,
@@ -157,13 +156,13 @@ class RefundForm(FlaskForm):
     to_wallet = BooleanField("Refund to the shopper's wallet instead")
 
 
-class NoteForm(FlaskForm):
+class NoteForm(Form):
     note = StringField(
         "Note to the shopper", validators=[Optional(), Length(max=500, message="Keep it short.")]
     )
 
 
-class WalletAdjustForm(FlaskForm):
+class WalletAdjustForm(Form):
     direction = SelectField(
         "Change", choices=choices([("credit", "Add credit"), ("debit", "Take credit away")])
     )
@@ -181,7 +180,7 @@ class WalletAdjustForm(FlaskForm):
     )
 
 
-class InviteForm(FlaskForm):
+class InviteForm(Form):
     email = StringField(
         "E-mail",
         validators=[DataRequired("Enter the e-mail address."), Length(max=254)],
@@ -198,7 +197,7 @@ class InviteForm(FlaskForm):
     )
 
 
-class RoleForm(FlaskForm):
+class RoleForm(Form):
     role = SelectField(
         "Role",
         choices=choices(
@@ -212,7 +211,7 @@ class RoleForm(FlaskForm):
     )
 
 
-class SettingsForm(FlaskForm):
+class SettingsForm(Form):
     QKART_SHOP_NAME = StringField(
         "Shop name", validators=[DataRequired("Give the shop a name."), Length(max=60)]
     )

@@ -11,7 +11,6 @@ from typing import Any
 
 from flask import Response, abort, flash, request, stream_with_context, url_for
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField, ValidationError
 from wtforms.validators import Length, Optional
 
@@ -23,7 +22,7 @@ from qkart.blueprints.admin.guard import requires
 from qkart.blueprints.common import page_number
 from qkart.core.db import utcnow
 from qkart.core.errors import DomainError
-from qkart.core.forms import DayField, choices
+from qkart.core.forms import DayField, Form, choices
 from qkart.core.htmx import redirect_303, render
 from qkart.core.money import Money
 from qkart.core.pagination import paginate
@@ -49,7 +48,7 @@ NEXT_STEPS = {
 SHIPPABLE = ("paid", "processing")
 
 
-class OrderFilterForm(FlaskForm):
+class OrderFilterForm(Form):
     class Meta:
         csrf = False  # a GET filter changes nothing
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from flask import Response, flash, request, url_for
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from wtforms import TextAreaField
 from wtforms.validators import DataRequired, Length
 
@@ -13,13 +12,14 @@ from qkart.blueprints.admin import bp
 from qkart.blueprints.admin.audit import audit
 from qkart.blueprints.admin.guard import requires
 from qkart.blueprints.common import page_number, safe_next
+from qkart.core.forms import Form
 from qkart.core.htmx import redirect_303, render
 from qkart.extensions import db
 from qkart.questions import services as questions
 from qkart.reviews import services as reviews
 
 
-class StaffAnswerForm(FlaskForm):
+class StaffAnswerForm(Form):
     answer = TextAreaField(
         "Your answer",
         description="Shown on the product page as an answer from the shop's staff.",

@@ -2,21 +2,23 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, HiddenField, PasswordField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length, Regexp, ValidationError
 
-from qkart.accounts.services import check_email, password_problem
+from qkart.accounts.services import NonAsciiEmailError, check_email, password_problem
+from qkart.core.forms import Form
 
 
-def valid_email(form: FlaskForm, field: EmailField) -> None:
+def valid_email(form: Form, field: EmailField) -> None:
     try:
         field.data = check_email(field.data or "")
+    except NonAsciiEmailError as error:
+        raise ValidationError(str(error)) from None
     except ValueError:
         raise ValidationError("Enter an e-mail address like name@example.com.") from None
 
 
-def strong_password(form: FlaskForm, field: PasswordField) -> None:
+def strong_password(form: Form, field: PasswordField) -> None:
     problem = password_problem(field.data or "")
     if problem:
         raise ValidationError(problem)
@@ -62,13 +64,13 @@ def new_password_fields(label: str = "Password") -> tuple[PasswordField, Passwor
     return password, confirm
 
 
-class RegisterForm(FlaskForm):
+class RegisterForm(Form):
     name = name_field()
     email = new_email_field()
     password, confirm_password = new_password_fields()
 
 
-class LoginForm(FlaskForm):
+class LoginForm(Form):
     email = EmailField(
         "E-mail",
         validators=[DataRequired("Enter your e-mail address."), Length(max=254)],
@@ -80,7 +82,7 @@ class LoginForm(FlaskForm):
     next = HiddenField()
 
 
-class ForgotPasswordForm(FlaskForm):
+class ForgotPasswordForm(Form):
     # Any address an account may have, as at login: the demo's .local one included
     # (new addresses are checked more strictly when they are registered).
     email = EmailField(
@@ -93,11 +95,11 @@ class ForgotPasswordForm(FlaskForm):
     )
 
 
-class ResetPasswordForm(FlaskForm):
+class ResetPasswordForm(Form):
     password, confirm_password = new_password_fields("New password")
 
 
-class SecondFactorForm(FlaskForm):
+class SecondFactorForm(Form):
     code = StringField(
         "Code from your authenticator app, or a recovery code",
         validators=[
@@ -107,12 +109,12 @@ class SecondFactorForm(FlaskForm):
     )
 
 
-class AcceptInvitationForm(FlaskForm):
+class AcceptInvitationForm(Form):
     """A new member of staff's name and password (an existing account just accepts)."""
 
     name = name_field()
     password, confirm_password = new_password_fields()
 
 
-class AcceptForm(FlaskForm):
+class AcceptForm(Form):
     """The button is the whole form."""

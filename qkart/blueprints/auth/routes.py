@@ -13,7 +13,7 @@ from qkart.accounts.errors import InvalidCredentialsError
 from qkart.accounts.models import User
 from qkart.accounts.tokens import ExpiredTokenError, InvalidTokenError
 from qkart.audit import services as audit_log
-from qkart.blueprints.auth import bp
+from qkart.blueprints.auth import bp, throttle
 from qkart.blueprints.auth.forms import (
     AcceptForm,
     AcceptInvitationForm,
@@ -34,6 +34,7 @@ from qkart.cart.services import merge_carts
 from qkart.core.db import utcnow
 from qkart.core.errors import DomainError
 from qkart.core.htmx import is_htmx, redirect_303, render
+from qkart.core.mailbox import mailbox
 from qkart.extensions import db, limiter, login_manager
 from qkart.settings.services import setting
 
@@ -45,14 +46,7 @@ PENDING_2FA = "pending_2fa"
 PENDING_2FA_LIFETIME = timedelta(minutes=5)
 # Only failed attempts count towards the limits (a 422 answer); success costs nothing.
 FAILED_ATTEMPTS = "5 per 15 minutes"
-
-
-def _failed(response: Response) -> bool:
-    return response.status_code == 422
-
-
-def _account_key() -> str:
-    return "account:" + accounts.normalise_email(request.form.get("email", ""))[:254]
+_failed = throttle.failed
 
 
 def _pending_key() -> str:
@@ -108,7 +102,14 @@ def _create_account(form: RegisterForm) -> User:
     return user
 
 
+def _registered(response: Response) -> bool:
+    return response.status_code == 303
+
+
 @bp.route("/register", methods=["GET", "POST"])
+# New accounts per address: enough for a family behind one router, too few to farm.
+@limiter.limit("5 per hour", methods=["POST"], deduct_when=_registered, scope="register")
+@limiter.limit("30 per hour", methods=["POST"], scope="register-tries")
 def register() -> Response:
     if current_user.is_authenticated:
         return redirect_303(url_for("account.overview"))
@@ -127,9 +128,21 @@ def register() -> Response:
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(FAILED_ATTEMPTS, methods=["POST"], deduct_when=_failed, scope="login-ip")
 @limiter.limit(
-    FAILED_ATTEMPTS, methods=["POST"], deduct_when=_failed, key_func=_account_key, scope="login"
+    throttle.PAIR_LIMIT,
+    methods=["POST"],
+    deduct_when=_failed,
+    key_func=throttle.pair_key,
+    scope="login-pair",
+)
+@limiter.limit(throttle.ADDRESS_LIMIT, methods=["POST"], deduct_when=_failed, scope="login-ip")
+@limiter.limit(
+    throttle.ACCOUNT_LIMIT,
+    methods=["POST"],
+    deduct_when=_failed,
+    key_func=throttle.account_key,
+    exempt_when=throttle.known_device,
+    scope="login",
 )
 def login() -> Response:
     form = LoginForm()
@@ -158,7 +171,7 @@ def login() -> Response:
     start_session(user, remember=bool(form.remember.data))
     db.session.commit()
     flash(f"Welcome back, {user.first_name}.", "success")
-    return redirect_303(target)
+    return throttle.remember_device(redirect_303(target), user.email)
 
 
 def _pending_user() -> tuple[User, dict] | None:
@@ -205,11 +218,18 @@ def second_factor() -> Response:
         flash(
             f"You have {left} recovery codes left. Turn 2FA off and on to get new ones.", "warning"
         )
-    return redirect_303(safe_next(pending.get("next"), url_for("shop.index")))
+    target = safe_next(pending.get("next"), url_for("shop.index"))
+    return throttle.remember_device(redirect_303(target), user.email)
 
 
 @bp.post("/logout")
 def logout() -> Response:
+    """End this session on the server too: a copied session or remember-me cookie
+    carries the old session version, so it stops opening the account (every device
+    is logged out, as the shopper would expect from a shared computer)."""
+    if current_user.is_authenticated:
+        accounts.bump_session_version(current_user)
+        db.session.commit()
     end_session()
     flash("You have been logged out.", "info")
     return redirect_303(url_for("shop.index"))
@@ -250,11 +270,14 @@ def resend_verification() -> Response:
 
 
 def _email_key() -> str:
-    return "forgot:" + accounts.normalise_email(request.form.get("email", ""))[:254]
+    """One inbox, however the address is spelled (``me+1@``, ``me+2@``...)."""
+    return "forgot:" + mailbox(request.form.get("email", ""))[:254]
 
 
 @bp.route("/forgot-password", methods=["GET", "POST"])
+# Each request queues an e-mail: a few per inbox, a few more per address, no flood.
 @limiter.limit("3 per hour", methods=["POST"], key_func=_email_key, scope="forgot")
+@limiter.limit("10 per hour", methods=["POST"], scope="forgot-ip")
 def forgot_password() -> Response:
     """Always the same answer, whether or not the account exists (no account discovery)."""
     form = ForgotPasswordForm()

@@ -19,6 +19,7 @@ from qkart.blueprints.common import (
 )
 from qkart.cart import reminders
 from qkart.cart import services as carts
+from qkart.cart.models import CartItem
 from qkart.catalog import services as catalog
 from qkart.catalog.errors import ProductNotFoundError
 from qkart.checkout import steps
@@ -148,6 +149,13 @@ def _add_failed(product_id: int, message: str, status: int = 422) -> Response:
     return product_page(product, status=status, error=message)
 
 
+def _update_line(owner: carts.CartOwner, product_id: int, form: QuantityForm) -> CartItem | None:
+    """A change (the + and minus buttons) or a new quantity (the number box, Remove)."""
+    if form.change.data is not None:
+        return carts.change_quantity(owner, product_id, form.change.data)
+    return carts.set_quantity(owner, product_id, form.quantity.data)
+
+
 @bp.post("/cart/items/<int:product_id>")
 def set_quantity(product_id: int) -> Response:
     form = QuantityForm()
@@ -156,10 +164,10 @@ def set_quantity(product_id: int) -> Response:
     if not form.validate():
         return _cart_page(422, {product_id: _form_error(form)})
     owner = cart_owner(create=True)
-    removing = form.quantity.data == 0 and htmx_target() == "cart"
-    order = [line.product.id for line in current_cart().items] if removing else []
+    # The lines as they were, so focus can go where a removed line was ("-" may remove too).
+    order = [line.product.id for line in current_cart().items] if htmx_target() == "cart" else []
     try:
-        line = commit_or_retry(lambda: carts.set_quantity(owner, product_id, form.quantity.data))
+        line = commit_or_retry(lambda: _update_line(owner, product_id, form))
     except ProductNotFoundError:
         db.session.rollback()
         raise

@@ -2,27 +2,26 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, RadioField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from qkart.blueprints.auth.forms import new_email_field
-from qkart.core.forms import WholeNumberField
+from qkart.core.forms import Form, WholeNumberField
 
 ID_RANGE = NumberRange(min=1, max=2**31 - 1, message="Choose an address.")
 
 
-class ContactForm(FlaskForm):
+class ContactForm(Form):
     email = new_email_field("E-mail for your receipt")
 
 
-class SavedAddressForm(FlaskForm):
+class SavedAddressForm(Form):
     address_id = WholeNumberField(
         "Shipping address", validators=[DataRequired("Choose an address."), ID_RANGE]
     )
 
 
-class ShippingForm(FlaskForm):
+class ShippingForm(Form):
     shipping_method = RadioField(
         "Delivery",
         choices=[],
@@ -34,7 +33,7 @@ class ShippingForm(FlaskForm):
     )
 
 
-class PaymentForm(FlaskForm):
+class PaymentForm(Form):
     payment_method = RadioField(
         "Pay with",
         choices=[],
@@ -47,7 +46,7 @@ class PaymentForm(FlaskForm):
     use_wallet = BooleanField("Use my wallet balance first")
 
 
-class PlaceOrderForm(FlaskForm):
+class PlaceOrderForm(Form):
     """What the shopper reviewed; each value is checked again on the server."""
 
     checkout_key = HiddenField(validators=[Optional(), Length(max=64)])

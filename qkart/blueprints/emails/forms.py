@@ -1,7 +1,7 @@
 """E-mail preference forms."""
 
-from flask_wtf import FlaskForm
+from qkart.core.forms import Form
 
 
-class UnsubscribeForm(FlaskForm):
+class UnsubscribeForm(Form):
     """The button is the whole form."""

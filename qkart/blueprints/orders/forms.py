@@ -4,20 +4,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask_wtf import FlaskForm
 from wtforms import RadioField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
-from qkart.core.forms import choices
+from qkart.core.forms import Form, choices
 
 REASONS = ("It arrived damaged", "It is not what I ordered", "It does not fit", "I changed my mind")
 
 
-class CancelForm(FlaskForm):
+class CancelForm(Form):
     """Only the CSRF token: the button is the whole form."""
 
 
-class ReturnForm(FlaskForm):
+class ReturnForm(Form):
     reason = TextAreaField(
         "Why are you returning it?",
         validators=[

@@ -2,30 +2,30 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
 from qkart.blueprints.auth.forms import name_field, new_email_field, new_password_fields
+from qkart.core.forms import Form
 
 CURRENT_PASSWORD = [DataRequired("Enter your current password."), Length(max=256)]
 
 
-class NameForm(FlaskForm):
+class NameForm(Form):
     name = name_field()
 
 
-class EmailChangeForm(FlaskForm):
+class EmailChangeForm(Form):
     new_email = new_email_field("New e-mail address")
     password = PasswordField("Current password", validators=CURRENT_PASSWORD)
 
 
-class PasswordChangeForm(FlaskForm):
+class PasswordChangeForm(Form):
     current_password = PasswordField("Current password", validators=CURRENT_PASSWORD)
     password, confirm_password = new_password_fields("New password")
 
 
-class ConfirmTwoFactorForm(FlaskForm):
+class ConfirmTwoFactorForm(Form):
     password = PasswordField("Current password", validators=CURRENT_PASSWORD)
     code = StringField(
         "6-digit code from your app",
@@ -33,7 +33,7 @@ class ConfirmTwoFactorForm(FlaskForm):
     )
 
 
-class DisableTwoFactorForm(FlaskForm):
+class DisableTwoFactorForm(Form):
     password = PasswordField("Current password", validators=CURRENT_PASSWORD)
     code = StringField(
         "Code from your app, or a recovery code",
@@ -41,7 +41,7 @@ class DisableTwoFactorForm(FlaskForm):
     )
 
 
-class DeleteAccountForm(FlaskForm):
+class DeleteAccountForm(Form):
     # Its own id: the e-mail form on the same page has a password field too.
     password = PasswordField("Current password", id="delete-password", validators=CURRENT_PASSWORD)
     confirmation = StringField(

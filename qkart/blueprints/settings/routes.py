@@ -207,6 +207,8 @@ def disable_two_factor() -> Response:
         return _two_factor_page(form, 422)
     try:
         twofactor.disable(current_user, form.password.data, form.code.data)
+    except twofactor.TwoFactorOffError:
+        raise  # the error page says so (409); there is no form to show it beside
     except DomainError as error:
         _attach(form, error)
         return _two_factor_page(form, 422)

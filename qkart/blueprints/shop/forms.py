@@ -5,7 +5,6 @@ from __future__ import annotations
 from decimal import Decimal
 
 from flask import request
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DecimalField,
@@ -18,13 +17,13 @@ from wtforms.validators import Length, NumberRange, Optional, ValidationError
 
 from qkart.blueprints.common import page_number
 from qkart.catalog.services import MAX_QUERY_LENGTH, PAGE_SIZES, SORTS, ProductQuery
-from qkart.core.forms import AmountField, choices
+from qkart.core.forms import AmountField, Form, choices
 from qkart.core.money import Money
 
 MAX_BRANDS = 10
 
 
-class CatalogueForm(FlaskForm):
+class CatalogueForm(Form):
     class Meta:
         csrf = False  # a GET search form changes nothing
 
@@ -103,7 +102,9 @@ class CatalogueForm(FlaskForm):
             brands=tuple(self.brand.data or []) if ok(self.brand) else (),
             min_price=minor(self.min_price),
             max_price=minor(self.max_price),
-            rating=int(self.rating.data) if ok(self.rating) and self.rating.data else None,
+            rating=int(self.rating.data)
+            if ok(self.rating) and (self.rating.data or "").strip()
+            else None,
             in_stock=bool(self.in_stock.data),
             sort=self.sort.data if ok(self.sort) and self.sort.data else "relevance",
             page=page_number(request.args.get("page")),
@@ -114,7 +115,7 @@ class CatalogueForm(FlaskForm):
 VIEWS = {"grid": "Grid", "list": "List"}
 
 
-class ViewForm(FlaskForm):
+class ViewForm(Form):
     """Grid or list: how the shopper likes listings drawn (kept in a cookie)."""
 
     view = SelectField("View", choices=choices(VIEWS.items()))

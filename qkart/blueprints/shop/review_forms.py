@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import RadioField, StringField, TextAreaField
 from wtforms.validators import AnyOf, DataRequired, InputRequired, Length
 
-from qkart.core.forms import choices
+from qkart.core.forms import Form, choices
 
 STAR_LABELS = {5: "Excellent", 4: "Good", 3: "Average", 2: "Poor", 1: "Terrible"}
 STAR_CHOICES = [(str(n), f"{n} star{'s' if n > 1 else ''}: {STAR_LABELS[n]}") for n in STAR_LABELS]
@@ -34,7 +33,7 @@ def _required_text(what: str, limit: int, shortest: int) -> list[object]:
     ]
 
 
-class ReviewForm(FlaskForm):
+class ReviewForm(Form):
     rating = RadioField(
         "Your rating",
         choices=choices(STAR_CHOICES),
@@ -62,7 +61,7 @@ class ReviewForm(FlaskForm):
     )
 
 
-class QuestionForm(FlaskForm):
+class QuestionForm(Form):
     question = TextAreaField(
         "Your question",
         id="question-body",
@@ -72,7 +71,7 @@ class QuestionForm(FlaskForm):
     )
 
 
-class AnswerForm(FlaskForm):
+class AnswerForm(Form):
     answer = TextAreaField(
         "Your answer",
         validators=_required_text("your answer", 2000, 2),

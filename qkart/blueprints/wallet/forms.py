@@ -2,21 +2,20 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms.validators import InputRequired, ValidationError
 
 from qkart.core.filters import money as money_text
-from qkart.core.forms import AmountField
+from qkart.core.forms import AmountField, Form
 from qkart.core.shop import setting_money
 
 
-def _within_limits(form: FlaskForm, field: AmountField) -> None:
+def _within_limits(form: Form, field: AmountField) -> None:
     low, high = setting_money("QKART_TOPUP_MIN"), setting_money("QKART_TOPUP_MAX")
     if field.data is None or not low.major <= field.data <= high.major:
         raise ValidationError(f"Top up between {money_text(low)} and {money_text(high)}.")
 
 
-class TopUpForm(FlaskForm):
+class TopUpForm(Form):
     amount = AmountField(
         "Amount to add",
         places=2,

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import HiddenField, StringField
 from wtforms.validators import AnyOf, InputRequired, NumberRange
 
-from qkart.core.forms import WholeNumberField
+from qkart.core.forms import Form, WholeNumberField
 
 PRODUCT_ID = [
     InputRequired("Choose a product."),
@@ -14,7 +13,7 @@ PRODUCT_ID = [
 ]
 
 
-class WishlistForm(FlaskForm):
+class WishlistForm(Form):
     """The heart: ``saved`` is the state wanted, so a double click cannot flip it back."""
 
     product_id = WholeNumberField("Product", validators=PRODUCT_ID)
@@ -28,10 +27,10 @@ class WishlistForm(FlaskForm):
     next = HiddenField()
 
 
-class CompareForm(FlaskForm):
+class CompareForm(Form):
     product_id = WholeNumberField("Product", validators=PRODUCT_ID)
     next = HiddenField()
 
 
-class ActionForm(FlaskForm):
+class ActionForm(Form):
     """A one-button form whose target is in its URL: only the CSRF token to check."""

@@ -11,7 +11,6 @@ from typing import Any
 
 from flask import Response, flash, g, request, session, url_for
 from flask_login import current_user, login_required
-from flask_wtf import FlaskForm
 
 from qkart.blueprints.common import commit_or_retry, referrer_path, safe_next
 from qkart.blueprints.wishlist import bp
@@ -21,6 +20,7 @@ from qkart.catalog import services as catalog
 from qkart.catalog.errors import ProductNotFoundError
 from qkart.catalog.models import Product
 from qkart.core.errors import DomainError
+from qkart.core.forms import Form
 from qkart.core.htmx import htmx_target, is_htmx, redirect_303, render
 from qkart.extensions import db
 from qkart.wishlist import compare
@@ -39,14 +39,14 @@ def _no_store(response: Response) -> Response:
     return response
 
 
-def _first_error(form: FlaskForm) -> str:
+def _first_error(form: Form) -> str:
     for errors in form.errors.values():
         if errors:
             return str(errors[0])
     return "Please try again from the product page."
 
 
-def _bad_request(form: FlaskForm, title: str) -> Response:
+def _bad_request(form: Form, title: str) -> Response:
     return render(
         "errors/error.html",
         status=422,
