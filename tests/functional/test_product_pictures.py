@@ -185,7 +185,7 @@ def test_a_product_with_one_picture_has_no_thumbnails_and_no_script(app, client,
 
 def test_the_gallery_starts_with_the_main_picture_staff_chose(app, client, factory):
     product = factory.product("Lamp")
-    front, side = upload(app, product, (900, 900, "Front"), (900, 900, "Side"))
+    _front, side = upload(app, product, (900, 900, "Front"), (900, 900, "Side"))
     staff = app.test_client()
     login(staff, factory.user("staff-pictures@example.com", role="manager"))
     staff.post(f"/admin/products/{product.id}/images/{side}/up")
