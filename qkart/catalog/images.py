@@ -159,6 +159,20 @@ def queue_variants(image: ProductImage) -> None:
     queue.after_commit(db.session, "images.make_variants", image.id)
 
 
+def queue_missing_variants() -> int:
+    """Queue the job for every upload without variants (pictures kept before they existed,
+    or whose job gave up); returns how many. The caller commits."""
+    has_variants = select(ProductImageVariant.id).where(
+        ProductImageVariant.image_id == ProductImage.id
+    )
+    missing = db.session.scalars(
+        select(ProductImage).where(~has_variants.exists()).order_by(ProductImage.id)
+    ).all()
+    for image in missing:
+        queue_variants(image)
+    return len(missing)
+
+
 # -- what pages show -----------------------------------------------------------------
 
 

@@ -157,3 +157,17 @@ def test_pictures_for_a_page_come_in_one_query_with_their_variants(app, db, fact
     assert [w for _, w in big.srcset("jpeg")] == [240, 480, 960]
     assert big.fallback(480).endswith(".jpg") and "/v/" in big.fallback(480)
     assert [w for _, w in found[second].srcset("webp")] == [240, 300]
+
+
+def test_the_command_queues_sizes_for_pictures_kept_before_they_existed(app, db, factory):
+    kept = _upload(db, factory, photo(600, 400))
+    done = _upload(db, factory, photo(600, 400, "PNG"))
+    db.session.execute(
+        ProductImageVariant.__table__.delete().where(ProductImageVariant.image_id == kept.id)
+    )
+    db.session.commit()
+    result = app.test_cli_runner().invoke(args=["jobs", "picture-sizes"])
+    assert result.exit_code == 0 and "Queued the sizes of 1 picture." in result.output
+    assert len(_variants(db, kept.id)) == len(_variants(db, done.id)) > 0
+    again = app.test_cli_runner().invoke(args=["jobs", "picture-sizes"])
+    assert "Queued the sizes of 0 pictures." in again.output
