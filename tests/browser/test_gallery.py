@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import io
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -29,9 +29,10 @@ SHOWN = """() => {
 
 
 @pytest.fixture(scope="module")
-def gallery_slug(shop_app: Any) -> str:
+def gallery_slug(shop_app: Any) -> Iterator[str]:
     """A product of the seeded shop's first category with three pictures uploaded (their
-    responsive sizes are made inline, after each commit, as without Redis in production)."""
+    responsive sizes are made inline, after each commit, as without Redis in production).
+    It is retired afterwards, so the other tests' catalogue and searches stay as seeded."""
     from PIL import Image, ImageDraw
 
     from qkart.catalog.management import add_image
@@ -40,12 +41,12 @@ def gallery_slug(shop_app: Any) -> str:
 
     with shop_app.app_context():
         category = db.session.scalar(db.select(Category).order_by(Category.id))
-        slug = f"gallery-lamp-{os.getpid()}"
+        slug = f"three-view-ornament-{os.getpid()}"
         product = Product(
             sku=f"GALLERY-{os.getpid()}",
             slug=slug,
-            name="Gallery Lamp",
-            description="A lamp seen from three sides.",
+            name="Three-view Ornament",
+            description="An ornament seen from three sides.",
             category_id=category.id,
             price=4_500,
             stock=10,
@@ -60,8 +61,16 @@ def gallery_slug(shop_app: Any) -> str:
             picture.save(buffer, "JPEG")
             add_image(db.session.get(Product, product.id), buffer.getvalue(), alt=alt)
             db.session.commit()
+        product_id = product.id
         db.session.remove()
-    return slug
+    yield slug
+    with shop_app.app_context():
+        from qkart.core.db import utcnow
+
+        retired = db.session.get(Product, product_id)
+        retired.is_active, retired.retired_at = False, utcnow()
+        db.session.commit()
+        db.session.remove()
 
 
 def _thumb(page: Page, n: int, alt: str) -> Any:
