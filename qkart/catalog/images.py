@@ -17,7 +17,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from math import ceil
 
-from sqlalchemy import select
+from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import undefer
 
 from qkart.catalog.models import ProductImage, ProductImageVariant
@@ -233,7 +233,7 @@ def _collect(rows: Iterable[tuple]) -> dict[int, Picture]:
     return found
 
 
-def _query():  # noqa: ANN202 - a Select of (ProductImage, ProductImageVariant | None)
+def _query() -> Select[tuple[ProductImage, ProductImageVariant]]:
     return (
         select(ProductImage, ProductImageVariant)
         .outerjoin(ProductImageVariant, ProductImageVariant.image_id == ProductImage.id)
@@ -250,10 +250,16 @@ def pictures(image_ids: Iterable[int]) -> dict[int, Picture]:
     return _collect(rows)
 
 
-def gallery(product_id: int) -> list[Picture]:
-    """Every uploaded picture of a product, in the staff's order, in one query."""
-    rows = db.session.execute(_query().where(ProductImage.product_id == product_id)).all()
-    return list(_collect(rows).values())
+def gallery(product_id: int, also: Iterable[int] = ()) -> tuple[list[Picture], dict[int, Picture]]:
+    """Every uploaded picture of a product, in the staff's order, and the pictures of
+    uploads ``also`` (the page's other cards), in one query."""
+    where = ProductImage.product_id == product_id
+    others = sorted(set(also))
+    if others:
+        where = or_(where, ProductImage.id.in_(others))
+    found = _collect(db.session.execute(_query().where(where)).all())
+    mine = [picture for picture in found.values() if picture.product_id == product_id]
+    return mine, found
 
 
 def media_image_id(path: str) -> int | None:

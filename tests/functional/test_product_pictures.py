@@ -223,3 +223,23 @@ def test_product_page_queries_do_not_grow_with_its_pictures(app, client, factory
     with count_queries(app) as statements:
         client.get(f"/products/{four.slug}")
     assert counts[2] == len(statements), (counts, len(statements))
+
+
+def test_a_product_page_with_uploads_costs_one_query_more_than_one_without(app, factory):
+    plain = factory.product("Plain Lamp", category=factory.category("Drawn"))
+    photos = factory.category("Photographed")
+    shown = factory.product("Photo Lamp", category=photos)
+    neighbour = factory.product("Photo Stand", category=photos)  # a card on shown's page
+    upload(app, shown, (300, 300, "Front"), (300, 300, "Side"), (300, 300, "Back"))
+    upload(app, neighbour, (300, 300, "Front"))
+    counts = {}
+    for product in (plain, shown):
+        visitor = app.test_client()
+        visitor.get(f"/products/{product.slug}")
+        with count_queries(app) as statements:
+            page = visitor.get(f"/products/{product.slug}").get_data(as_text=True)
+        counts[product.name] = len(statements)
+    (card,) = [c for c in page.split('<li class="card">')[1:] if "Photo Stand" in c]
+    assert "/media/v/" in card.split('class="card-name"')[0]
+    # The gallery, its sizes and the neighbour card's sizes: one query together.
+    assert counts["Photo Lamp"] == counts["Plain Lamp"] + 1, counts

@@ -59,13 +59,18 @@ def picture_of(path: str) -> Picture | None:
 @bp.app_template_global()
 def gallery_of(product: Product) -> list[Picture]:
     """A product's pictures for its page, main one first: its uploads in the staff's
-    order, or its drawing alone (one query, and none for a product without uploads)."""
+    order, or its drawing alone. One query, which also brings the pictures of the other
+    products loaded for the page; none for a product without uploads."""
     if media_image_id(product.image or "") is None:
         return [Picture(0, product.id, product.image, 480, 480, alt=product.name)]
-    found = images.gallery(product.id)
+    cache = _cache()
+    # The cards further down the page ("also bought", "recently viewed") come along.
+    others = _uploads_in_session() - cache.keys()
+    found, every = images.gallery(product.id, also=others)
+    for wanted_id in others:
+        cache[wanted_id] = every.get(wanted_id)
     main = media_image_id(product.image)
     found.sort(key=lambda picture: picture.image_id != main)  # stable: the rest keep order
-    cache = _cache()
     for picture in found:
         picture.alt = picture.alt or product.name
         cache[picture.image_id] = picture
