@@ -128,6 +128,14 @@ def test_thumbnails_are_buttons_that_click_and_arrow_between_pictures(
     _expect_shown(page, 1)
     expect(side).to_have_attribute("aria-pressed", "true")
 
+    # A swipe (here, the strip scrolled to its end) presses the thumbnail it ends on.
+    page.evaluate(
+        "() => { const t = document.querySelector('.gallery-track');"
+        " t.scrollTo({left: 2 * t.clientWidth, behavior: 'auto'}); }"
+    )
+    expect(back).to_have_attribute("aria-pressed", "true")
+    expect(side).to_have_attribute("aria-pressed", "false")
+
     violations = [v for v in axe_violations(page) if v["id"] != "color-contrast-enhanced"]
     assert not violations, describe_violations("gallery", violations)
 
