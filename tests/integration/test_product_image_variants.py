@@ -171,3 +171,25 @@ def test_the_command_queues_sizes_for_pictures_kept_before_they_existed(app, db,
     assert len(_variants(db, kept.id)) == len(_variants(db, done.id)) > 0
     again = app.test_cli_runner().invoke(args=["jobs", "picture-sizes"])
     assert "Queued the sizes of 0 pictures." in again.output
+
+
+@pytest.mark.services
+def test_with_redis_a_real_worker_makes_the_sizes_and_pages_switch_to_them(worker_app, factory):
+    from tests.conftest import login
+
+    app, run_worker, queue = worker_app
+    product = factory.product("Photo Lamp")
+    staff = app.test_client()
+    login(staff, factory.user("worker-pictures@example.com", role="manager"))
+    response = staff.post(
+        f"/admin/products/{product.id}/images",
+        data={"image": (io.BytesIO(photo(800, 600)), "lamp.jpg"), "alt": "Front"},
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 303 and queue.count == 1
+    page = app.test_client().get(f"/products/{product.slug}").get_data(as_text=True)
+    assert "<picture>" not in page and 'class="gallery-image" alt="Front"' in page
+    result = run_worker()
+    assert result.returncode == 0, result.stderr[-2000:]
+    page = app.test_client().get(f"/products/{product.slug}").get_data(as_text=True)
+    assert "<picture>" in page and page.count('type="image/webp"') == 1
