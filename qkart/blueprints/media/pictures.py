@@ -37,7 +37,9 @@ def _uploads_in_session() -> set[int]:
             if found is not None:
                 ids.add(found)
         elif isinstance(obj, ProductImage):
-            ids.add(obj.id)
+            identity = inspect(obj).identity  # the id, even when the row is expired
+            if identity:
+                ids.add(identity[0])
     return ids
 
 
