@@ -243,3 +243,14 @@ def test_a_product_page_with_uploads_costs_one_query_more_than_one_without(app, 
     assert "/media/v/" in card.split('class="card-name"')[0]
     # The gallery, its sizes and the neighbour card's sizes: one query together.
     assert counts["Photo Lamp"] == counts["Plain Lamp"] + 1, counts
+
+
+def test_without_avif_in_pillow_pages_offer_webp_and_jpeg_only(app, client, factory, monkeypatch):
+    from qkart.catalog import images
+
+    monkeypatch.setattr(images, "avif_supported", lambda: False)
+    product = factory.product("Lamp")
+    upload(app, product, (900, 900, "Front"), (900, 900, "Side"))
+    page = client.get(f"/products/{product.slug}").get_data(as_text=True)
+    assert 'type="image/avif"' not in page and ".avif" not in page
+    assert page.count('<source type="image/webp"') == 4  # two slides, two thumbnails

@@ -63,8 +63,9 @@ def gallery_of(product: Product) -> list[Picture]:
     """A product's pictures for its page, main one first: its uploads in the staff's
     order, or its drawing alone. One query, which also brings the pictures of the other
     products loaded for the page; none for a product without uploads."""
+    drawing = [Picture(0, product.id, product.image, 480, 480, alt=product.name)]
     if media_image_id(product.image or "") is None:
-        return [Picture(0, product.id, product.image, 480, 480, alt=product.name)]
+        return drawing
     cache = _cache()
     # The cards further down the page ("also bought", "recently viewed") come along.
     others = _uploads_in_session() - cache.keys()
@@ -76,7 +77,7 @@ def gallery_of(product: Product) -> list[Picture]:
     for picture in found:
         picture.alt = picture.alt or product.name
         cache[picture.image_id] = picture
-    return found or [Picture(0, product.id, product.image, 480, 480, alt=product.name)]
+    return found or drawing
 
 
 @bp.app_template_global()
