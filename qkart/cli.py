@@ -50,6 +50,17 @@ def tick() -> None:
         click.echo(f"{chore}: {outcome}")
 
 
+@jobs.command("picture-sizes")
+@with_appcontext
+def picture_sizes() -> None:
+    """Queue the responsive sizes of every uploaded picture that has none (after an upgrade)."""
+    from qkart.catalog.images import queue_missing_variants
+
+    count = queue_missing_variants()
+    db.session.commit()
+    click.echo(f"Queued the sizes of {count} picture{'' if count == 1 else 's'}.")
+
+
 def _demo_shopper() -> bool:
     if accounts.find_user_by_email(DEMO_EMAIL) is not None:
         return False

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from slugify import slugify
 from sqlalchemy import Select, func, or_, select, update
 
+from qkart.catalog.images import queue_variants
 from qkart.catalog.models import Category, Product, ProductImage, StockMovement
 from qkart.catalog.services import record_movements
 from qkart.core.db import utcnow
@@ -323,7 +324,8 @@ def move_category(category: Category, direction: str) -> None:
 
 
 def add_image(product: Product, data: bytes, *, alt: str) -> ProductImage:
-    """Keep an uploaded picture, once Pillow has read it as a real JPEG, PNG or WebP."""
+    """Keep an uploaded picture, once Pillow has read it as a real JPEG, PNG or WebP;
+    its responsive sizes are made by a job once the caller commits."""
     from PIL import Image, UnidentifiedImageError
 
     if len(data) > MAX_IMAGE_BYTES:
@@ -360,6 +362,7 @@ def add_image(product: Product, data: bytes, *, alt: str) -> ProductImage:
     db.session.add(image)
     db.session.flush()
     _use_first_image(product)
+    queue_variants(image)
     return image
 
 

@@ -16,6 +16,7 @@ from sqlalchemy import (
     Numeric,
     String,
     Text,
+    UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
 
@@ -162,6 +163,43 @@ class ProductImage(TimestampMixin, db.Model):
     def path(self) -> str:
         extension = {"image/jpeg": "jpg", "image/png": "png", "image/webp": "webp"}
         return f"media/{self.id}-{self.digest}.{extension.get(self.content_type, 'img')}"
+
+
+# Responsive sizes of an uploaded picture: what each format is called in a URL.
+VARIANT_FORMATS = {"avif": "image/avif", "webp": "image/webp", "jpeg": "image/jpeg"}
+VARIANT_EXTENSIONS = {"avif": "avif", "webp": "webp", "jpeg": "jpg"}
+
+
+class ProductImageVariant(TimestampMixin, db.Model):
+    """One width of an uploaded picture in one format (AVIF, WebP or JPEG), made by a job.
+
+    Pages offer them in ``srcset`` lists so a phone downloads a small file; until the
+    job has made them, pages show the original.
+    """
+
+    __tablename__ = "product_image_variants"
+    __table_args__ = (
+        UniqueConstraint("image_id", "format", "width", name="uq_product_image_variants_size"),
+        CheckConstraint("format IN ('avif', 'webp', 'jpeg')", name="format_known"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    image_id: Mapped[int] = mapped_column(ForeignKey("product_images.id", ondelete="CASCADE"))
+    format: Mapped[str] = mapped_column(String(10))
+    width: Mapped[int] = mapped_column(Integer)
+    height: Mapped[int] = mapped_column(Integer)
+    # A digest of these bytes: part of the URL, so a browser may keep it forever.
+    digest: Mapped[str] = mapped_column(String(16))
+    size: Mapped[int] = mapped_column(Integer)
+    data: Mapped[bytes] = deferred(mapped_column(LargeBinary, nullable=False))
+
+    @property
+    def content_type(self) -> str:
+        return VARIANT_FORMATS[self.format]
+
+    @property
+    def path(self) -> str:
+        return f"media/v/{self.id}-{self.digest}.{VARIANT_EXTENSIONS[self.format]}"
 
 
 class StockMovement(TimestampMixin, db.Model):

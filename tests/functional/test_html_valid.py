@@ -7,6 +7,7 @@ product, category, order and customer. One vnu run checks them all.
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import shutil
@@ -55,10 +56,26 @@ def _plain_get_routes(app) -> list[str]:
     return sorted(paths)
 
 
+def _upload_pictures(app, product_id: int) -> None:
+    from PIL import Image
+
+    from qkart.catalog.management import add_image
+    from qkart.catalog.models import Product
+
+    with app.app_context():
+        product = db.session.get(Product, product_id)
+        for size, color in (((800, 600), "teal"), ((300, 400), "navy")):
+            buffer = io.BytesIO()
+            Image.new("RGB", size, color).save(buffer, "JPEG")
+            add_image(product, buffer.getvalue(), alt=f"A {color} lamp")
+            db.session.commit()  # each upload's sizes are made after its commit
+
+
 @pytest.fixture
 def pages(app, factory):
     """(who, url) -> HTML of every page that answered 200 with HTML."""
     product = factory.product("Desk Lamp", price=4_000, stock=5)
+    _upload_pictures(app, product.id)  # <picture> markup and the gallery are checked too
     buyer = factory.user("valid@example.com", wallet=100_000)
     factory.address(buyer)
     factory.cart_item(buyer, product, 1)

@@ -2,4 +2,4 @@ from flask import Blueprint
 
 bp = Blueprint("media", __name__)
 
-from qkart.blueprints.media import routes  # noqa: E402,F401
+from qkart.blueprints.media import pictures, routes  # noqa: E402,F401
