@@ -35,8 +35,8 @@ def gallery_slug(shop_app: Any) -> Iterator[str]:
     It is retired afterwards, so the other tests' catalogue and searches stay as seeded."""
     from PIL import Image, ImageDraw
 
-    from qkart.catalog.management import add_image
     from qkart.catalog.models import Category, Product
+    from qkart.catalog.uploads import add_image
     from qkart.extensions import db
 
     with shop_app.app_context():

@@ -59,8 +59,8 @@ def _plain_get_routes(app) -> list[str]:
 def _upload_pictures(app, product_id: int) -> None:
     from PIL import Image
 
-    from qkart.catalog.management import add_image
     from qkart.catalog.models import Product
+    from qkart.catalog.uploads import add_image
 
     with app.app_context():
         product = db.session.get(Product, product_id)

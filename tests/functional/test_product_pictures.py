@@ -11,8 +11,8 @@ from PIL import Image
 from sqlalchemy import select
 
 from qkart.catalog.images import variant_formats
-from qkart.catalog.management import add_image
 from qkart.catalog.models import Product, ProductImage, ProductImageVariant
+from qkart.catalog.uploads import add_image
 from qkart.extensions import db
 from tests.conftest import count_queries, login
 

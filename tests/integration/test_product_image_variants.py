@@ -10,8 +10,8 @@ from PIL import Image, features
 from sqlalchemy import func, select
 
 from qkart.catalog import images
-from qkart.catalog.management import add_image, delete_image
 from qkart.catalog.models import Product, ProductImage, ProductImageVariant
+from qkart.catalog.uploads import add_image, delete_image
 from qkart.jobs.models import OutboxJob
 
 

@@ -22,6 +22,7 @@ from qkart.blueprints.admin.catalogue_forms import (
 from qkart.blueprints.admin.guard import requires
 from qkart.blueprints.common import page_number, safe_next
 from qkart.catalog import management as catalogue
+from qkart.catalog import uploads
 from qkart.catalog.models import Category, Product
 from qkart.core.errors import DomainError
 from qkart.core.htmx import htmx_target, redirect_303, render
@@ -232,7 +233,7 @@ def _product_page(
         attributes=request.form
         if request.method == "POST"
         else (product.attributes if product else {}),
-        images=catalogue.images_of(product.id) if product else [],
+        images=uploads.images_of(product.id) if product else [],
         movements=catalogue.movements(product.id) if product else [],
         waiting=stock_alerts.waiting_count(product.id) if product else 0,
         labels=catalogue.MOVEMENT_LABELS,
@@ -338,7 +339,7 @@ def product_image_add(product_id: int) -> Response:
     if not form.validate():
         return _product_page(product, _form_for(product), 422, image_form=form)
     try:
-        image = catalogue.add_image(product, form.image.data.read(), alt=form.alt.data or "")
+        image = uploads.add_image(product, form.image.data.read(), alt=form.alt.data or "")
         audit("product.image.add", product, after={"image": image.id, "alt": image.alt})
         db.session.commit()
     except DomainError as error:
@@ -355,14 +356,14 @@ def product_image_add(product_id: int) -> Response:
 def product_image_change(product_id: int, image_id: int, action: str) -> Response:
     product = catalogue.get_product(product_id)
     if action in ("up", "down"):
-        catalogue.move_image(product, image_id, action)
+        uploads.move_image(product, image_id, action)
     elif action == "alt":
         form = AltForm()
         if not form.validate():
             abort(422)
-        catalogue.update_image(product, image_id, alt=form.alt.data or "")
+        uploads.update_image(product, image_id, alt=form.alt.data or "")
     elif action == "delete":
-        catalogue.delete_image(product, image_id)
+        uploads.delete_image(product, image_id)
     else:
         abort(404)
     audit(f"product.image.{action}", product, after={"image": image_id})

@@ -11,8 +11,8 @@ from flask import Response, abort, request
 
 from qkart.blueprints.media import bp
 from qkart.catalog.images import get_variant
-from qkart.catalog.management import get_image
 from qkart.catalog.models import VARIANT_EXTENSIONS
+from qkart.catalog.uploads import get_image
 from qkart.core.assets import YEAR
 from qkart.extensions import limiter
 
