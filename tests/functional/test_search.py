@@ -190,3 +190,21 @@ def test_did_you_mean_leaves_known_words(app, shelf):
     with app.app_context():
         assert did_you_mean("lamp") is None
         assert did_you_mean("desk lmap") == "desk lamp"
+
+
+def test_suggestions_are_rate_limited_per_address(make_app, factory):
+    from qkart.extensions import limiter
+
+    factory.product("Desk Lamp")
+    app = make_app(RATELIMIT_ENABLED=True, RATELIMIT_STORAGE_URI="memory://")
+    try:
+        client = app.test_client()
+        one = {"REMOTE_ADDR": "203.0.113.9"}
+        codes = [
+            client.get("/search/suggestions?q=la", environ_base=one).status_code for _ in range(121)
+        ]
+        assert codes[:120] == [200] * 120 and codes[120] == 429
+        other = client.get("/search/suggestions?q=la", environ_base={"REMOTE_ADDR": "203.0.113.10"})
+        assert other.status_code == 200
+    finally:
+        limiter.reset()

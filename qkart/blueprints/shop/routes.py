@@ -13,6 +13,7 @@ from qkart.blueprints.shop.reviews import product_page
 from qkart.blueprints.wishlist import context as wishlist_context
 from qkart.catalog import services as catalog
 from qkart.core.htmx import htmx_target, redirect_303, render
+from qkart.extensions import limiter
 from qkart.search import services as search
 
 ROBOTS_DISALLOW = (
@@ -101,6 +102,7 @@ def quick_view(slug: str) -> Response:
 
 
 @bp.get("/search/suggestions")
+@limiter.limit("120 per minute", scope="suggestions")  # a keystroke each; far above typing
 def suggestions() -> Response:
     """The header search box's list as the shopper types (an htmx fragment)."""
     q = request.args.get("q", "")[:100]
