@@ -52,6 +52,7 @@ def register_extensions(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     from qkart.blueprints.account import bp as account_bp
     from qkart.blueprints.admin import bp as admin_bp
+    from qkart.blueprints.analytics import bp as analytics_bp
     from qkart.blueprints.auth import bp as auth_bp
     from qkart.blueprints.cart import bp as cart_bp
     from qkart.blueprints.checkout import bp as checkout_bp
@@ -68,7 +69,8 @@ def register_blueprints(app: Flask) -> None:
 
     shopper = (shop_bp, cart_bp, checkout_bp, orders_bp, account_bp, wallet_bp, settings_bp)
     shopper += (wishlist_bp, stock_alerts_bp)
-    for bp in (*shopper, emails_bp, auth_bp, admin_bp, webhooks_bp, media_bp, health_bp):
+    others = (emails_bp, auth_bp, admin_bp, webhooks_bp, media_bp, health_bp, analytics_bp)
+    for bp in (*shopper, *others):
         app.register_blueprint(bp)
 
 

@@ -1,6 +1,7 @@
 """Import every model module so SQLAlchemy and Alembic see the whole schema."""
 
 from qkart.accounts.models import Address, StaffInvitation, User
+from qkart.analytics.models import AnalyticsEvent
 from qkart.audit.models import AuditEntry
 from qkart.cart.models import Cart, CartItem, CartReminder
 from qkart.catalog.models import Category, Product
@@ -31,6 +32,7 @@ from qkart.wishlist.models import RecentlyViewed, WishlistItem
 
 __all__ = [
     "Address",
+    "AnalyticsEvent",
     "Answer",
     "AuditEntry",
     "Cart",

@@ -1,5 +1,6 @@
 """Import every domain's event subscribers, once, when the app is built (wiring only)."""
 
+from qkart.analytics import subscribers as analytics  # noqa: F401
 from qkart.cart import subscribers as cart  # noqa: F401
 from qkart.coupons import subscribers as coupons  # noqa: F401
 from qkart.orders import subscribers as orders  # noqa: F401

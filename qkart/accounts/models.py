@@ -21,6 +21,7 @@ PERMISSIONS = {
     "customers": "Customers and their wallets",
     "coupons": "Promo codes",
     "settings": "Shop settings, delivery options and taxes",
+    "reports": "Sales analytics and reports",
     "staff": "Staff accounts and their roles",
 }
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {

@@ -31,6 +31,12 @@ EVENTS = {
     "payment.succeeded": "payment_id, order_id (None for a top-up): the money is in",
     "payment.cancelled": "payment_id, order_id: an open payment will never be paid",
     "review.posted": "review_id, product_id, user_id, rating: a shopper reviewed a product",
+    "shop.product_viewed": "product_id: a shopper opened a product's page",
+    "shop.searched": "q, results: a catalogue search (first page) and how many it found",
+    "cart.item_added": "product_id, quantity: a shopper put a product in the cart",
+    "cart.item_removed": "product_id: a shopper took a line out of the cart",
+    "checkout.started": "a shopper opened the checkout",
+    "checkout.step_done": "step: a checkout step was answered",
     "product.back_in_stock": "product_id: stock went from none to some (any stock movement)",
 }
 

@@ -6,6 +6,7 @@ bp = Blueprint("admin", __name__, url_prefix="/admin")
 bp.before_request(check_permission)
 
 from qkart.blueprints.admin import (  # noqa: E402,F401
+    analytics,
     audit,
     catalogue,
     catalogue_csv,

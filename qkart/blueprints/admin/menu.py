@@ -97,6 +97,12 @@ SECTIONS: tuple[tuple[str, str, str, tuple[str, ...]], ...] = (
         "staff",
         ("admin.staff_list", "admin.staff_invite", "admin.staff_role"),
     ),
+    (
+        "Analytics",
+        "admin.analytics",
+        "reports",
+        ("admin.analytics", "admin.analytics_csv", "admin.analytics_chart"),
+    ),
     ("Settings", "admin.shop_settings", "settings", ("admin.shop_settings",)),
     ("Audit log", "admin.audit_page", "settings", ("admin.audit_page",)),
 )

@@ -24,6 +24,7 @@ from qkart.catalog import services as catalog
 from qkart.catalog.errors import ProductNotFoundError
 from qkart.checkout import steps
 from qkart.core.errors import DomainError
+from qkart.core.events import emit
 from qkart.core.filters import money
 from qkart.core.htmx import htmx_target, redirect_303, render
 from qkart.extensions import db
@@ -103,6 +104,7 @@ def add_item() -> Response:
         db.session.rollback()
         return _add_failed(form.product_id.data, str(error), error.status_code)
     name = line.product.name
+    emit("cart.item_added", product_id=form.product_id.data, quantity=form.quantity.data)
     if (htmx_target() or "").startswith("add-"):
         product = catalog.get_active_product(form.product_id.data)
         return render(
@@ -174,6 +176,8 @@ def set_quantity(product_id: int) -> Response:
     except DomainError as error:
         db.session.rollback()
         return _cart_page(error.status_code, {product_id: str(error)})
+    if line is None:
+        emit("cart.item_removed", product_id=product_id)
     if htmx_target() == "cart":
         return _after_line_change(product_id, line.quantity if line else 0, order)
     flash("Your cart was updated." if line else "Removed from your cart.", "success")

@@ -28,6 +28,7 @@ from qkart.checkout import services as checkout
 from qkart.checkout import steps
 from qkart.checkout.state import CheckoutState
 from qkart.core.errors import DomainError
+from qkart.core.events import emit
 from qkart.core.htmx import htmx_target, redirect_303, render
 from qkart.core.web import public_message
 from qkart.extensions import db
@@ -79,6 +80,7 @@ def _page(
 
 
 def _after_step(step: str) -> Response:
+    emit("checkout.step_done", step=step)
     if htmx_target() == "checkout":
         return _page()
     return redirect_303(url_for(".view") + f"#step-{step}")
@@ -98,6 +100,8 @@ def _refused(step: str, error: DomainError, forms: dict[str, Any]) -> Response:
 @bp.get("/checkout")
 def view() -> Response:
     asked = request.args.get("change")
+    if not htmx_target():
+        emit("checkout.started")
     return _page(editing=asked if asked in STEPS else None)
 
 

@@ -14,6 +14,7 @@ from qkart.blueprints.shop.forms import CatalogueForm, ViewForm
 from qkart.catalog import services as catalog
 from qkart.catalog.facets import Facets, listing_facets
 from qkart.catalog.models import Category
+from qkart.core.events import emit
 from qkart.core.filters import money
 from qkart.core.forms import choices
 from qkart.core.htmx import htmx_target, render
@@ -65,6 +66,8 @@ def catalogue(category: Category | None = None) -> Response:
             page_url=_pages(query, category),
             view_form=ViewForm(formdata=None, view=_view()),
         )
+    if query.q and query.page == 1 and request.headers.get("HX-Trigger") != "q":
+        emit("shop.searched", q=form.q.data or query.q, results=results.total)
     facets = listing_facets(query, filters, categories)
     _label_counts(form, facets)
     response = render(

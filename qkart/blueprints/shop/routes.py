@@ -12,6 +12,7 @@ from qkart.blueprints.shop.listing import catalogue
 from qkart.blueprints.shop.reviews import product_page
 from qkart.blueprints.wishlist import context as wishlist_context
 from qkart.catalog import services as catalog
+from qkart.core.events import emit
 from qkart.core.htmx import htmx_target, redirect_303, render
 from qkart.extensions import limiter
 from qkart.search import services as search
@@ -63,6 +64,7 @@ def category(slug: str) -> Response:
 @bp.get("/products/<slug>")
 def product(slug: str) -> Response:
     item = catalog.get_product(slug)
+    emit("shop.product_viewed", product_id=item.id)
     # Records the view and adds "customers also bought" and "recently viewed".
     response = product_page(item, **wishlist_context.product_page(item))
     response.headers["Cache-Control"] = "no-store"  # recently viewed changes per visit
