@@ -739,3 +739,32 @@ def test_every_staff_page_is_axe_clean_and_fits_768px(
     if problems:
         audit.failures.append("\n".join(problems))
     audit.assert_clean()
+
+
+# -- analytics ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("js", [True, False], ids=["js", "no-js"])
+def test_analytics_kpis_funnel_and_charts_render(
+    staff_page: Callable[[bool], Page], js: bool
+) -> None:
+    page = staff_page(js)
+    page.set_viewport_size(DESKTOP)
+    sidebar(page, "Analytics")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Analytics")
+    expect(page.get_by_role("heading", name="Conversion")).to_be_visible()
+    funnel = page.get_by_role("table", name=re.compile("Sessions at each step"))
+    expect(funnel.get_by_role("rowheader", name="Added to cart")).to_be_visible()
+    charts = page.locator("img.chart")
+    expect(charts).to_have_count(3)
+    charts.first.scroll_into_view_if_needed()
+    page.locator("img.chart").nth(2).scroll_into_view_if_needed()
+    widths = page.locator("img.chart").evaluate_all(
+        "imgs => Promise.all(imgs.map(i => i.decode().then(() => i.naturalWidth, () => 0)))"
+    )
+    assert all(w > 0 for w in widths), widths  # the SVGs load and draw
+    page.get_by_role("link", name="7 days").click()
+    expect(page.get_by_text(re.compile(r"\(7 days, UTC days\)"))).to_be_visible()
+    audit = AxeAudit()
+    audit.check(page, f"analytics ({'js' if js else 'no js'})")
+    audit.assert_clean()
