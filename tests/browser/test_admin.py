@@ -750,6 +750,7 @@ def test_analytics_kpis_funnel_and_charts_render(
 ) -> None:
     page = staff_page(js)
     page.set_viewport_size(DESKTOP)
+    page.goto("/admin/")
     sidebar(page, "Analytics")
     expect(page.get_by_role("heading", level=1)).to_have_text("Analytics")
     expect(page.get_by_role("heading", name="Conversion")).to_be_visible()
