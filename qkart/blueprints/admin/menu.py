@@ -101,11 +101,19 @@ SECTIONS: tuple[tuple[str, str, str, tuple[str, ...]], ...] = (
         "Analytics",
         "admin.analytics",
         "reports",
-        ("admin.analytics", "admin.analytics_csv", "admin.analytics_chart"),
+        ("admin.analytics*",),  # every report page
     ),
     ("Settings", "admin.shop_settings", "settings", ("admin.shop_settings",)),
     ("Audit log", "admin.audit_page", "settings", ("admin.audit_page",)),
 )
+
+
+def _owns(owned: tuple[str, ...], endpoint: str) -> bool:
+    """An entry owns its endpoints, and every endpoint starting with a ``*`` prefix."""
+    return any(
+        endpoint == name or (name.endswith("*") and endpoint.startswith(name[:-1]))
+        for name in owned
+    )
 
 
 def _visible(permission: str) -> bool:
@@ -121,7 +129,7 @@ def admin_menu() -> dict[str, Any]:
 
         here = request.endpoint or ""
         return [
-            {"label": label, "url": url_for(endpoint), "current": here in owned}
+            {"label": label, "url": url_for(endpoint), "current": _owns(owned, here)}
             for label, endpoint, permission, owned in SECTIONS
             if endpoint in current_app.view_functions and _visible(permission)
         ]
