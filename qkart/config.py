@@ -191,6 +191,7 @@ def load_config(instance_path: str, overrides: Mapping[str, Any] | None = None) 
         # A Redis hiccup must neither lock everyone out nor switch the limits off:
         # counting goes on in process memory (with a logged warning) until Redis is back.
         "RATELIMIT_SWALLOW_ERRORS": True,
+        "QKART_POST_LIMIT": _env("QKART_POST_LIMIT", "120 per minute;1500 per hour"),
         "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
         "LOG_LEVEL": _env("LOG_LEVEL", "INFO"),
         # Proxies (PaaS router, load balancer) in front of the app: their X-Forwarded-*
