@@ -16,6 +16,8 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
+from qkart.core.signing import CurrentSigningKeys
+
 
 class ConfigError(RuntimeError):
     """The environment cannot run QKart; the message says which variable to set."""
@@ -198,6 +200,8 @@ def load_config(instance_path: str, overrides: Mapping[str, Any] | None = None) 
         # headers are trusted, so rate limits see the shopper's address, not the router's.
         "QKART_PROXY_HOPS": int(_env("QKART_PROXY_HOPS", "0") or 0),
         "WTF_CSRF_TIME_LIMIT": None,
+        # Form tokens are signed with the current key and checked against the fallbacks too.
+        "WTF_CSRF_SECRET_KEY": CurrentSigningKeys(),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": production,

@@ -49,7 +49,9 @@ def test_the_budget_spans_every_form_and_spares_reading(limited, factory):
     one = {"REMOTE_ADDR": "203.0.113.7"}
     for _ in range(3):
         assert _add(client, product.id).status_code == 303
-    login = client.post("/login", data={"email": "a@example.com", "password": "x"}, environ_base=one)
+    login = client.post(
+        "/login", data={"email": "a@example.com", "password": "x"}, environ_base=one
+    )
     assert login.status_code == 429  # another form, the same budget
     for path in ("/", "/products", f"/products/{product.slug}", "/cart"):
         assert client.get(path, environ_base=one).status_code == 200
