@@ -5,6 +5,8 @@ a query per day) and, for long ranges, adds the days up into weeks or months her
 The day of a timestamp follows ``Period.bounds()``: when the range starts at the shop's
 local midnight rather than UTC's, timestamps are shifted by the same offset before
 their date is taken, so a day's row holds exactly what a one-day report would count.
+(The offset is that of the range's first day: in a range that crosses a daylight-saving
+change, the hour around midnight after the change falls on the neighbouring day.)
 """
 
 from __future__ import annotations

@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import distinct, func, select
 
@@ -105,7 +106,7 @@ def _average(total: int, count: int) -> int:
     return total // count if count else 0
 
 
-def _sold(period: Period) -> tuple:
+def _sold(period: Period) -> tuple[Any, ...]:
     begin, end = period.bounds()
     return (Order.created_at >= begin, Order.created_at < end, Order.status.in_(SOLD_STATUSES))
 

@@ -27,8 +27,6 @@ from qkart.blueprints.admin.guard import requires
 from qkart.core.filters import money
 from qkart.core.htmx import render
 
-GRAIN_WORDS = {"day": "day", "week": "week", "month": "month"}
-
 
 def checked_period() -> Period:
     """The asked range for a download or a chart; a bad one is a 422 saying what to fix."""
@@ -73,7 +71,7 @@ def analytics_sales() -> Response:
         form=form,
         period=period,
         report=report,
-        grain=GRAIN_WORDS[report.grain],
+        grain=report.grain,
         presets=presets(),
         chart_url=lambda name: url_for(".analytics_sales_chart", name=name, **args),
         downloads=[
@@ -103,14 +101,12 @@ def _coupon_rows(period: Period) -> tuple[list[str], list[list[Any]]]:
         [c.code, c.uses, money(c.discount), money(c.revenue), money(c.average_order)]
         for c in summary.codes
     ]
-    rows.append(
-        ["(any code)", summary.with_coupon, "", money(summary.with_revenue),
-         money(summary.average_with)]
-    )  # fmt: skip
-    rows.append(
-        ["(no code)", summary.without_coupon, "", money(summary.without_revenue),
-         money(summary.average_without)]
-    )  # fmt: skip
+    rows += [
+        ["(any code)", summary.with_coupon, "", money(summary.with_revenue)],
+        ["(no code)", summary.without_coupon, "", money(summary.without_revenue)],
+    ]
+    rows[-2].append(money(summary.average_with))
+    rows[-1].append(money(summary.average_without))
     return ["code", "orders", "discount given", "revenue", "average order"], rows
 
 
@@ -134,7 +130,13 @@ def analytics_sales_csv(name: str) -> Response:
     return csv_response(f"sales-{name}-{stamp}", header, rows)
 
 
-CHARTS = ("revenue", "orders", "average", "products", "categories")
+# The charts over time: what each shows, and its value for one point (major units).
+SERIES: dict[str, tuple[str, Callable[[sales.SalesPoint], float]]] = {
+    "revenue": ("Revenue", lambda p: p.revenue / 100),
+    "orders": ("Orders", lambda p: p.orders),
+    "average": ("Average order", lambda p: p.average_order / 100),
+}
+CHARTS = (*SERIES, "products", "categories")
 
 
 @bp.get("/analytics/sales/<name>.svg")
@@ -146,25 +148,20 @@ def analytics_sales_chart(name: str) -> Response:
 
 
 def _chart(name: str, period: Period) -> pygal.Graph:
-    if name in ("products", "categories"):
-        ranked = (sales.top_products if name == "products" else sales.top_categories)(period)
-        ranked = ranked[: sales.TOP]
-        title = f"Top {name} by revenue"
-        return ranking_chart(
-            title, [s.name for s in ranked], "Revenue", [s.revenue / 100 for s in ranked]
-        )
-    points = sales.sales_series(period)
-    grain = GRAIN_WORDS[grain_of(period)]
-    labels = [p.label for p in points]
-    if name == "revenue":
+    if name in SERIES:
+        label, value = SERIES[name]
+        points = sales.sales_series(period)
         return bar_chart(
-            f"Revenue per {grain}", labels, "Revenue", [p.revenue / 100 for p in points]
+            f"{label} per {grain_of(period)}",
+            [p.label for p in points],
+            label,
+            [value(p) for p in points],
         )
-    if name == "orders":
-        return bar_chart(f"Orders per {grain}", labels, "Orders", [p.orders for p in points])
-    return bar_chart(
-        f"Average order per {grain}",
-        labels,
-        "Average order",
-        [p.average_order / 100 for p in points],
+    ranked = (sales.top_products if name == "products" else sales.top_categories)(period)
+    ranked = ranked[: sales.TOP]
+    return ranking_chart(
+        f"Top {name} by revenue",
+        [s.name for s in ranked],
+        "Revenue",
+        [s.revenue / 100 for s in ranked],
     )
