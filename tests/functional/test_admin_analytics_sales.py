@@ -299,3 +299,32 @@ def test_the_pages_take_the_same_few_queries_for_a_week_or_a_year(
     with count_queries(app) as year:
         assert client.get(f"{path}?start=2026-01-01&end=2026-12-31").status_code == 200
     assert len(week) == len(year) == queries
+
+
+def test_a_reminded_cart_that_is_bought_shows_as_recovered(app, factory, outbox):
+    """The whole way: a cart left, the reminder, its link, the order, the report."""
+    from sqlalchemy import select, update
+
+    from qkart.cart.reminders import send_reminders
+    from qkart.core.db import utcnow
+    from tests.conftest import check_out, find_link
+
+    rita = factory.user("rita-recovered@example.com", name="Rita Reminded", wallet=20_000)
+    factory.address(rita)
+    factory.cart_item(rita, factory.product("Blue Kettle", price=3_000, stock=4), 2)
+    with app.app_context():
+        db.session.execute(update(Cart).values(updated_at=utcnow() - timedelta(hours=3)))
+        db.session.commit()
+        assert send_reminders() == 1
+    shopper = app.test_client()
+    login(shopper, rita)
+    link = find_link(outbox.messages("rita-recovered@example.com")[0], "/cart/restore/")
+    assert shopper.get(link).status_code == 303
+    assert check_out(shopper, method="wallet", email=None).status_code == 303
+    with app.app_context():
+        order = db.session.scalars(select(Order)).one()
+        assert (order.status, order.total) == ("paid", 6_500)  # 60.00 and 5.00 delivery
+    page = staff(app, factory).get("/admin/analytics/abandonment").get_data(as_text=True)
+    for label, number in (("Sent", 1), ("Link opened", 1), ("Followed by an order", 1)):
+        assert f'<th scope="row">{label}</th><td class="num">{number}</td>' in page
+    assert "Recovered revenue: <strong>$65.00</strong>" in page
