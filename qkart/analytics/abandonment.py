@@ -18,7 +18,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import and_, case, distinct, func, or_, select
+from sqlalchemy import Select, and_, case, distinct, func, or_, select
 from sqlalchemy.orm import aliased
 
 from qkart.analytics.grouping import as_date, day_of
@@ -117,7 +117,7 @@ def _in(period: Period, column: Any = AnalyticsEvent.occurred_at) -> tuple[Any, 
     return column >= begin, column < end
 
 
-def _placed_sessions(period: Period):  # noqa: ANN202 (a subquery)
+def _placed_sessions(period: Period) -> Select[Any]:
     return select(AnalyticsEvent.session).where(
         AnalyticsEvent.kind == "order.placed",
         AnalyticsEvent.session.is_not(None),
