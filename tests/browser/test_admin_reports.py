@@ -1,6 +1,7 @@
 """The sales and cart abandonment reports in Chromium, with JavaScript on and off, axe
-clean: an owner goes from the analytics overview to each report by its navigation, sees
-the numbers in tables beside charts that load, and changes the range with a preset.
+clean and fitting a 768px screen: an owner goes from the analytics overview to each
+report by its navigation, sees the numbers in tables beside charts that load, and
+changes the range (a preset; a backwards range, explained).
 
 The data is made straight in the server's database: a sale and an abandoned cart today,
 of a product that is not published, so the shop pages that other tests read never show
@@ -21,6 +22,7 @@ from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from tests.browser.conftest import PASSWORD
 from tests.browser.helpers import AxeAudit, log_in
+from tests.browser.test_admin import assert_fits
 
 JS = pytest.mark.parametrize("js", [True, False], ids=["js", "no-js"])
 DESKTOP = {"width": 1280, "height": 800}
@@ -162,6 +164,7 @@ def test_the_sales_report(owner_page: Callable[[bool], Page], js: bool) -> None:
         audit = AxeAudit()
         audit.check(page, "sales report")
         audit.assert_clean()
+        assert_fits(page, "sales report")  # no sideways scrolling on a 768px screen
 
 
 @JS
@@ -181,3 +184,4 @@ def test_the_cart_abandonment_report(owner_page: Callable[[bool], Page], js: boo
         audit = AxeAudit()
         audit.check(page, "cart abandonment report")
         audit.assert_clean()
+        assert_fits(page, "cart abandonment report")
