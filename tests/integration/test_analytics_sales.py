@@ -11,7 +11,7 @@ from decimal import Decimal
 
 import pytest
 
-from qkart.analytics import sales
+from qkart.analytics import reports, sales
 from qkart.analytics.grouping import grain_of
 from qkart.analytics.reports import Period
 from qkart.extensions import db
@@ -109,7 +109,9 @@ def week(app, factory):
 def test_revenue_orders_and_aov_per_day(app, week):
     with app.app_context():
         report = sales.sales_report(WEEK)
+        kpis = reports.kpis(WEEK)
     assert (report.revenue, report.orders, report.average_order) == (13_460, 5, 2_692)
+    assert (kpis.revenue, kpis.orders, kpis.average_order) == (13_460, 5, 2_692)  # the overview
     assert report.grain == "day" and report.units == 9
     assert [(p.start, p.revenue, p.orders, p.average_order) for p in report.series] == [
         (date(2026, 11, 10), 8_500, 2, 4_250),
