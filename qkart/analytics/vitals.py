@@ -76,6 +76,10 @@ class Metric:
     def rating(self, stored: int) -> str:
         return GOOD if stored <= self.good else POOR if stored > self.poor else IMPROVE
 
+    def plain(self, stored: int) -> str:
+        """The figure for a spreadsheet: milliseconds, or the layout-shift score."""
+        return f"{Decimal(stored) / self.scale:.3f}" if self.scale != 1 else str(stored)
+
     def show(self, stored: int) -> str:
         if self.name == "LCP":
             return f"{Decimal(stored) / 1000:.2f} s"

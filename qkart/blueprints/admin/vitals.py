@@ -73,11 +73,19 @@ def vitals_csv() -> Response:
     _, period, _ = asked_period()
     cells = vitals.p75_by(period, "day", "page", "device")
     rows = [
-        [day.isoformat(), page, device, name, q.samples, q.shown, q.rating]
+        [day.isoformat(), page, device, name, q.samples, q.metric.plain(q.value), q.rating]
         for (day, page, device), metrics in sorted(cells.items())  # type: ignore[misc]
         for name, q in sorted(metrics.items())
     ]
-    header = ["day", "page type", "device", "metric", "page views", "p75", "rating"]
+    header = [
+        "day",
+        "page type",
+        "device",
+        "metric",
+        "page views",
+        "p75 (ms; CLS: score)",
+        "rating",
+    ]
     return csv_response(
         f"web-vitals-{period.start.isoformat()}-{period.end.isoformat()}", header, rows
     )
