@@ -1,5 +1,6 @@
 /* QKart web vitals: this page view's LCP, INP and CLS (web-vitals, vendored), sent once
-   to QKart itself with navigator.sendBeacon when the page is hidden or left. The server
+   to QKart itself with navigator.sendBeacon when the page is hidden (leaving a page hides
+   it too; web-vitals reports CLS and INP on that same event, so one beacon carries all). The server
    chose the page type and device class (the data attributes of this script tag); nothing
    is measured or sent for a visitor who asks not to be tracked. Each metric of a page view
    is sent once, as it stood when the page was first hidden, so a tab shown and hidden
@@ -42,5 +43,4 @@
       send();
     }
   });
-  addEventListener("pagehide", send);
 }());
