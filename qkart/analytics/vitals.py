@@ -55,8 +55,9 @@ def _steps(*runs: tuple[int, int, int]) -> tuple[int, ...]:
 
 @dataclass(frozen=True)
 class Metric:
-    """One web vital: its unit, Google's thresholds and the histogram's bucket edges,
-    all in the stored unit (``scale`` stored units per reported unit)."""
+    """One web vital: Google's thresholds and the histogram's bucket edges, in the stored
+    unit (``scale`` stored units per reported unit), and how staff read a figure
+    (``stored / divisor``, to ``places`` decimals, in ``unit``)."""
 
     name: str
     label: str
@@ -64,6 +65,9 @@ class Metric:
     good: int
     poor: int
     edges: tuple[int, ...]
+    divisor: int
+    places: int
+    unit: str
 
     @property
     def maximum(self) -> int:
@@ -80,12 +84,13 @@ class Metric:
         """The figure for a spreadsheet: milliseconds, or the layout-shift score."""
         return f"{Decimal(stored) / self.scale:.3f}" if self.scale != 1 else str(stored)
 
+    def read(self, stored: int) -> Decimal:
+        """The figure in the unit staff read (seconds, milliseconds or a score)."""
+        return Decimal(stored) / self.divisor
+
     def show(self, stored: int) -> str:
-        if self.name == "LCP":
-            return f"{Decimal(stored) / 1000:.2f} s"
-        if self.name == "CLS":
-            return f"{Decimal(stored) / 1000:.3f}"
-        return f"{stored} ms"
+        figure = f"{self.read(stored):.{self.places}f}"
+        return f"{figure} {self.unit}" if self.unit else figure
 
 
 METRICS = {
@@ -93,28 +98,37 @@ METRICS = {
     "LCP": Metric(
         "LCP",
         "Largest Contentful Paint",
-        1,
-        2500,
-        4000,
-        _steps((100, 10_000, 100), (11_000, 30_000, 1000), (60_000, 120_000, 60_000)),
+        scale=1,
+        good=2500,
+        poor=4000,
+        edges=_steps((100, 10_000, 100), (11_000, 30_000, 1000), (60_000, 120_000, 60_000)),
+        divisor=1000,
+        places=2,
+        unit="s",
     ),
     # Milliseconds: 10 ms steps up to 1 s, then 100 ms steps up to 5 s, up to a minute.
     "INP": Metric(
         "INP",
         "Interaction to Next Paint",
-        1,
-        200,
-        500,
-        _steps((10, 1000, 10), (1100, 5000, 100), (10_000, 60_000, 50_000)),
+        scale=1,
+        good=200,
+        poor=500,
+        edges=_steps((10, 1000, 10), (1100, 5000, 100), (10_000, 60_000, 50_000)),
+        divisor=1,
+        places=0,
+        unit="ms",
     ),
     # Thousandths of a layout-shift score: 0.01 steps up to 1, then coarser up to 10.
     "CLS": Metric(
         "CLS",
         "Cumulative Layout Shift",
-        1000,
-        100,
-        250,
-        _steps((10, 1000, 10), (1500, 3000, 500), (5000, 10_000, 5000)),
+        scale=1000,
+        good=100,
+        poor=250,
+        edges=_steps((10, 1000, 10), (1500, 3000, 500), (5000, 10_000, 5000)),
+        divisor=1000,
+        places=3,
+        unit="",
     ),
 }
 

@@ -73,8 +73,9 @@ def vitals_csv() -> Response:
     _, period, _ = asked_period()
     cells = vitals.p75_by(period, "day", "page", "device")
     rows = [
-        [day.isoformat(), page, device, name, q.samples, q.metric.plain(q.value), q.rating]
-        for (day, page, device), metrics in sorted(cells.items())  # type: ignore[misc]
+        [*map(str, key), name, q.samples, q.metric.plain(q.value), q.rating]
+        # str() of a day is its ISO form, which sorts as the days do.
+        for key, metrics in sorted(cells.items(), key=lambda cell: tuple(map(str, cell[0])))
         for name, q in sorted(metrics.items())
     ]
     header = [
@@ -107,7 +108,7 @@ def vitals_chart(name: str) -> Response:
 
 def _unit(metric: vitals.Metric, stored: int) -> float:
     """A stored figure in the unit the chart's axis shows (seconds, ms, or a score)."""
-    return stored / 1000 if metric.name in ("LCP", "CLS") else float(stored)
+    return float(metric.read(stored))
 
 
 def _days_chart(metric: vitals.Metric, period: Period) -> pygal.Graph:
@@ -127,8 +128,13 @@ def _days_chart(metric: vitals.Metric, period: Period) -> pygal.Graph:
     chart.x_labels_major = chart.x_labels[:: max(1, len(days) // 10)]
     values = [daily.get((d,), {}).get(metric.name) for d in days]
     chart.add("75th percentile", [_unit(metric, q.value) if q else None for q in values])
-    chart.add(f"Good up to {metric.show(metric.good)}", [_unit(metric, metric.good)] * len(days))
-    chart.add(f"Poor above {metric.show(metric.poor)}", [_unit(metric, metric.poor)] * len(days))
+    for label, edge in (("Good up to", metric.good), ("Poor above", metric.poor)):
+        chart.add(
+            f"{label} {metric.show(edge)}",
+            [_unit(metric, edge)] * len(days),
+            show_dots=False,
+            stroke_style={"width": 3},
+        )
     return chart
 
 
