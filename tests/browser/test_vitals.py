@@ -4,15 +4,16 @@ histograms; a browser sending Global Privacy Control sends nothing."""
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, Page
+from playwright.sync_api import Browser, Page, expect
 
-from tests.browser.conftest import LiveServer
-from tests.browser.helpers import BOOK_SLUG
+from tests.browser.conftest import PASSWORD, LiveServer
+from tests.browser.helpers import BOOK_SLUG, AxeAudit, log_in
 
 BEACON = "/analytics/vitals"
 # A tablet: no other browser test is one, so their beacons never mix with these counts.
@@ -110,3 +111,73 @@ def test_a_browser_asking_for_privacy_sends_nothing(
 
     assert not wait_for(lambda: beacons_served(live_server, path) > served, seconds=2)
     assert views(shop_app, "search", "LCP") == before
+
+
+# -- the report ---------------------------------------------------------------------------
+
+OLD_DAY = "2025-06-01"  # a day no other test writes to
+
+
+@pytest.fixture
+def owner_page(
+    browser: Browser, browser_context_args: dict[str, Any], shop_app: Any
+) -> Iterator[Page]:
+    """An owner's page on the report, with a known day of checkout vitals in the database."""
+    from datetime import date
+    from uuid import uuid4
+
+    from sqlalchemy import delete
+
+    from qkart.accounts.services import mark_verified, register_user
+    from qkart.analytics.models import WebVitalCount
+    from qkart.extensions import db
+
+    email = f"vitals-owner-{uuid4().hex[:8]}@example.com"
+    day = date.fromisoformat(OLD_DAY)
+    with shop_app.app_context():
+        mark_verified(register_user("Vera Vitals", email, PASSWORD, role="owner"))
+        db.session.add_all(
+            WebVitalCount(day=day, page="checkout", device="tablet", metric=m, upper=u, count=n)
+            for m, u, n in (("LCP", 1200, 3), ("LCP", 4100, 1), ("INP", 520, 4), ("CLS", 0, 4))
+        )
+        db.session.commit()
+        db.session.remove()
+    context = browser.new_context(**browser_context_args)  # axe needs the CSP bypassed
+    page = context.new_page()
+    page.goto("/login")
+    log_in(page, email, PASSWORD)
+    try:
+        yield page
+    finally:
+        context.close()
+        with shop_app.app_context():
+            db.session.execute(delete(WebVitalCount).where(WebVitalCount.day == day))
+            db.session.commit()
+            db.session.remove()
+
+
+def test_the_report_shows_the_day_against_the_thresholds(owner_page: Page) -> None:
+    page = owner_page
+    page.goto("/admin/analytics")
+    page.get_by_role("navigation", name="Reports").get_by_role("link", name="Web vitals").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Web vitals")
+    page.get_by_label("From", exact=True).fill(OLD_DAY)
+    page.get_by_label("To", exact=True).fill(OLD_DAY)
+    page.get_by_role("button", name="Show").click()
+    pages = page.get_by_role("table", name=re.compile("per page type"))
+    row = pages.get_by_role("row", name=re.compile("^Checkout"))
+    # LCP: 4 views, the 3rd smallest in the 1.2 s bucket; INP all at 520 ms: poor.
+    expect(row.get_by_role("cell")).to_have_count(3)
+    expect(row.get_by_role("cell", name="1.20 s good · 4 views")).to_be_visible()
+    expect(row.get_by_role("cell", name="520 ms poor · 4 views")).to_be_visible()
+    charts = page.locator("img.chart")
+    expect(charts).to_have_count(6)
+    for n in range(6):
+        charts.nth(n).scroll_into_view_if_needed()
+    widths = charts.evaluate_all(
+        "imgs => Promise.all(imgs.map(i => i.decode().then(() => i.naturalWidth, () => 0)))"
+    )
+    assert all(w > 0 for w in widths), widths  # the SVGs load and draw
+    audit = AxeAudit()
+    audit.check(page, "web vitals")
+    audit.assert_clean()

@@ -5,6 +5,7 @@ to issue 12's budget of 20 KB (htmx, QKart's own scripts and web-vitals together
 from __future__ import annotations
 
 import gzip
+import json
 import re
 from pathlib import Path
 
@@ -54,3 +55,14 @@ def test_every_shopper_page_loads_the_vitals_scripts_in_a_small_share(app, pages
 def test_the_scripts_of_a_shopper_page_stay_within_20_kb_gzip(app, pages):
     totals = {url: sum(gzipped(app, name) for name in scripts) for url, scripts in pages.items()}
     assert max(totals.values()) <= BUDGET, totals
+
+
+def test_the_vendored_web_vitals_is_the_pinned_one(app):
+    root = Path(__file__).resolve().parents[2]
+    pinned = json.loads((root / "tools" / "package.json").read_text())["dependencies"]
+    vendored = Path(app.static_folder) / VITALS_FILES[0]
+    assert vendored.name == f"web-vitals-{pinned['web-vitals']}.iife.js"
+    text = vendored.read_text()
+    assert text.startswith(f"/*! web-vitals {pinned['web-vitals']} | Apache-2.0 | Copyright Google")
+    assert "sourceMappingURL" not in text  # the map is not vendored: no 404 in devtools
+    assert VITALS_FILES[0] in (root / "qkart" / "templates" / "base.html").read_text()
