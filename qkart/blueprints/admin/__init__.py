@@ -19,4 +19,5 @@ from qkart.blueprints.admin import (  # noqa: E402,F401
     reviews,
     routes,
     rules,
+    vitals,
 )
