@@ -18,7 +18,6 @@ January to April 2026 unless marked:
 from __future__ import annotations
 
 import pickle
-import secrets
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
@@ -27,30 +26,13 @@ import pytest
 from qkart.analytics import customers as report
 from qkart.analytics.reports import Period
 from qkart.extensions import db
-from qkart.orders.models import Order
+from tests.support.orders import order_row
 
 RANGE = Period(date(2026, 1, 1), date(2026, 4, 30))
 
 
 def at(year: int, month: int, day: int, hour: int = 12, minute: int = 0) -> datetime:
     return datetime(year, month, day, hour, minute, tzinfo=UTC)
-
-
-def order(email: str, when: datetime, total: int, user=None, status: str = "delivered"):
-    return Order(
-        number=f"QK-C{secrets.token_hex(4).upper()}",
-        user_id=user.id if user else None,
-        status=status,
-        currency="USD",
-        subtotal=total,
-        shipping=0,
-        total=total,
-        payment_method="wallet",
-        shipping_address={"country": "US"},
-        contact_email=email,
-        idempotency_key=secrets.token_hex(16),
-        created_at=when,
-    )
 
 
 @pytest.fixture
@@ -64,22 +46,22 @@ def history(app, factory):
     with app.app_context():
         db.session.add_all(
             [
-                order("ann@example.com", at(2026, 1, 5), 3_000, ann),
-                order("ann@example.com", at(2026, 2, 10), 4_000, ann),
-                order("ann@example.com", at(2026, 4, 2), 5_000, ann),
-                order("ann@example.com", at(2026, 5, 5), 100_000, ann),
-                order("  Bob@Example.COM ", at(2026, 1, 20), 2_000),
-                order("bob@example.com", at(2026, 3, 15), 8_000, bob),
-                order("cara@example.com", at(2025, 12, 10), 10_000, cara),
-                order("cara@example.com", at(2026, 2, 1), 6_000, cara),
-                order("dan@example.com", at(2026, 2, 14), 1_000),
-                order("dan@example.com", at(2026, 2, 20, 9), 1_500),
-                order("dan@example.com", at(2026, 4, 10), 9_900, status="refunded"),
-                order("eve@example.com", at(2026, 3, 3), 30_000, eve),
-                order("eve@example.com", at(2026, 4, 1), 99_900, eve, status="cancelled"),
-                order("hal@example.com", at(2026, 1, 31, 23, 30), 2_499),
-                order("fay@example.com", at(2025, 6, 1), 50_000, fay),
-                order(f"deleted-{gus.id}@invalid", at(2025, 7, 1), 70_000, gus),
+                order_row("ann@example.com", at(2026, 1, 5), 3_000, ann),
+                order_row("ann@example.com", at(2026, 2, 10), 4_000, ann),
+                order_row("ann@example.com", at(2026, 4, 2), 5_000, ann),
+                order_row("ann@example.com", at(2026, 5, 5), 100_000, ann),
+                order_row("  Bob@Example.COM ", at(2026, 1, 20), 2_000),
+                order_row("bob@example.com", at(2026, 3, 15), 8_000, bob),
+                order_row("cara@example.com", at(2025, 12, 10), 10_000, cara),
+                order_row("cara@example.com", at(2026, 2, 1), 6_000, cara),
+                order_row("dan@example.com", at(2026, 2, 14), 1_000),
+                order_row("dan@example.com", at(2026, 2, 20, 9), 1_500),
+                order_row("dan@example.com", at(2026, 4, 10), 9_900, status="refunded"),
+                order_row("eve@example.com", at(2026, 3, 3), 30_000, eve),
+                order_row("eve@example.com", at(2026, 4, 1), 99_900, eve, status="cancelled"),
+                order_row("hal@example.com", at(2026, 1, 31, 23, 30), 2_499),
+                order_row("fay@example.com", at(2025, 6, 1), 50_000, fay),
+                order_row(f"deleted-{gus.id}@invalid", at(2025, 7, 1), 70_000, gus),
             ]
         )
         closed = db.session.get(type(gus), gus.id)

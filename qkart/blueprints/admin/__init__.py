@@ -8,6 +8,7 @@ bp.before_request(check_permission)
 from qkart.blueprints.admin import (  # noqa: E402,F401
     analytics,
     analytics_base,
+    analytics_customers,
     audit,
     catalogue,
     catalogue_csv,
