@@ -21,6 +21,7 @@ class HomeKpis:
 
 
 def home_kpis(period: reports.Period) -> HomeKpis:
+    """The period's KPIs and returning-customer share, and the same for the one before."""
     return HomeKpis(
         now=reports.kpis(period),
         before=reports.kpis(period.previous),

@@ -8,6 +8,7 @@ CSV. A customer's row links to their staff page only for staff who may open it.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from datetime import date
 from typing import Any
 
 import pygal
@@ -103,7 +104,7 @@ def analytics_customers() -> Response:
     )
 
 
-def month_label(day: Any) -> str:
+def month_label(day: date) -> str:
     """ "Jan 2026", as the shop's locale writes a month."""
     return format_skeleton("yMMM", day, locale=setting("QKART_LOCALE"))
 
