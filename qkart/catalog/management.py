@@ -230,6 +230,19 @@ def low_stock(low_default: int, limit: int = 200) -> Sequence[Product]:
     ).all()
 
 
+def low_stock_count(low_default: int) -> int:
+    """How many published products are at or below their threshold (the home's figure)."""
+    threshold = func.coalesce(Product.low_stock_threshold, low_default)
+    return (
+        db.session.scalar(
+            select(func.count())
+            .select_from(Product)
+            .where(Product.is_active.is_(True), Product.stock <= threshold)
+        )
+        or 0
+    )
+
+
 # -- categories ---------------------------------------------------------------------
 
 
