@@ -10,7 +10,7 @@ statement and its plan in the message.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -336,21 +336,32 @@ def render(plan: dict[str, Any], depth: int = 0) -> str:
     return "\n".join(lines)
 
 
-def _active(n: int) -> bool:
-    return n % 50 != 0
-
-
 def _name(n: int) -> str:
     return f"{ADJECTIVES[n % 10]} {KINDS[(n // 10) % 20]} {n}"
 
 
-def _department(n: int) -> int:
-    return (n % 48) // 4 + 1  # aisles are categories 13 to 60, four per department
+def _aisle(n: int) -> int:
+    return n % 48  # aisle-D-S is the (D - 1) * 4 + S - 1th, category 13 + that
 
 
-IN_DEPARTMENT_3 = sum(1 for n in range(1, PRODUCTS + 1) if _active(n) and _department(n) == 3)
-IN_STOCK = sum(1 for n in range(1, PRODUCTS + 1) if _active(n) and n % 9)
-LAMPS = sum(1 for n in range(1, PRODUCTS + 1) if _active(n) and (n // 10) % 20 == 0)
+def _found(keep: Callable[[int], bool]) -> str:
+    """What a listing of the published products ``keep`` picks says of its size."""
+    return f"{sum(1 for n in range(1, PRODUCTS + 1) if n % 50 and keep(n))} products found"
+
+
+def _in_stock(n: int) -> bool:
+    return n % 9 != 0
+
+
+def _department_3(n: int) -> bool:
+    return 8 <= _aisle(n) < 12
+
+
+def _lamp(n: int) -> bool:
+    return (n // 10) % 20 == KINDS.index("Lamp")
+
+
+IN_DEPARTMENT_3 = sum(1 for n in range(1, PRODUCTS + 1) if n % 50 and _department_3(n))
 DEEP = ACTIVE // 12 - 2  # a page near the end of the catalogue
 WEEK_AGO = (datetime.now(UTC) - timedelta(days=7)).date().isoformat()
 
@@ -368,22 +379,38 @@ PAGES = [
         ("visitor", f"/products?sort={sort}&page={DEEP}", f"page {DEEP}")
         for sort in ("relevance", "price_asc", "price_desc", "rating", "newest", "popular")
     ],
-    ("visitor", "/products?in_stock=1", f"{IN_STOCK} products found"),
-    ("visitor", "/products?in_stock=1&sort=price_asc", f"{IN_STOCK} products found"),
-    ("visitor", "/products?rating=4&sort=rating", "products found"),
-    ("visitor", "/products?min_price=100&max_price=200&sort=price_desc", "products found"),
-    ("visitor", "/products?brand=Brand+7&sort=newest", "products found"),
-    ("visitor", "/products?category=aisle-2-1&category=aisle-5-3", "products found"),
+    ("visitor", "/products?in_stock=1", _found(_in_stock)),
+    ("visitor", "/products?in_stock=1&sort=price_asc", _found(_in_stock)),
+    ("visitor", "/products?rating=4&sort=rating", _found(lambda n: (n * 31) % 41 >= 30)),
+    (
+        "visitor",
+        "/products?min_price=100&max_price=200&sort=price_desc",
+        _found(lambda n: 10_000 <= 199 + (n * 7919) % 99800 <= 20_000),
+    ),
+    ("visitor", "/products?brand=Brand+7&sort=newest", _found(lambda n: n % 30 == 7)),
+    (
+        "visitor",
+        "/products?category=aisle-2-1&category=aisle-5-3",
+        _found(lambda n: _aisle(n) in (4, 18)),
+    ),
     ("visitor", "/categories", "Department 3"),
-    ("visitor", "/categories/department-3", f"{IN_DEPARTMENT_3} products found"),
-    ("visitor", "/categories/department-3?sort=price_asc&in_stock=1", "products found"),
-    ("visitor", f"/categories/department-3?sort=popular&page={IN_DEPARTMENT_3 // 12}", "page"),
-    ("visitor", "/categories/aisle-3-2?sort=newest", "products found"),
-    ("visitor", "/products?q=lamp", f"{LAMPS} products found"),
-    ("visitor", "/products?q=lamp&sort=price_asc", f"{LAMPS} products found"),
-    ("visitor", "/products?q=vintage+lamp&category=department-3", "products found"),
-    ("visitor", "/products?q=ke", "products found"),
-    ("visitor", "/products?q=lmap", "showing results for"),
+    ("visitor", "/categories/department-3", _found(_department_3)),
+    (
+        "visitor",
+        "/categories/department-3?sort=price_asc&in_stock=1",
+        _found(lambda n: _department_3(n) and _in_stock(n)),
+    ),
+    ("visitor", f"/categories/department-3?sort=popular&page={IN_DEPARTMENT_3 // 12}", "page 680"),
+    ("visitor", "/categories/aisle-3-2?sort=newest", _found(lambda n: _aisle(n) == 9)),
+    ("visitor", "/products?q=lamp", _found(_lamp)),
+    ("visitor", "/products?q=lamp&sort=price_asc", _found(_lamp)),
+    (
+        "visitor",
+        "/products?q=vintage+lamp&category=department-3",
+        _found(lambda n: _lamp(n) and n % 10 == ADJECTIVES.index("Vintage") and _department_3(n)),
+    ),
+    ("visitor", "/products?q=ke", _found(lambda n: (n // 10) % 20 == KINDS.index("Kettle"))),
+    ("visitor", "/products?q=lmap", _found(_lamp) + " for “lmap”, showing results for “lamp”"),
     ("visitor", "/search/suggestions?q=lam", "Lamp"),
     ("visitor", "/search/suggestions?q=de", "Department"),
     ("visitor", f"/products/{PRODUCT}", _name(42)),
