@@ -1,7 +1,7 @@
 """Every hot query is served by an index: EXPLAIN over 100 000 products (PostgreSQL).
 
 The pages shoppers and staff open most are requested for real, against a large shop
-built in a schema of its own; every statement they send is captured on its way to the
+built in a database of its own; every statement they send is captured on its way to the
 database and explained with its own parameters, so the test follows the code instead
 of copies of its SQL. A sequential scan of a big table fails the test, with the
 statement and its plan in the message.
@@ -20,7 +20,8 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
-from sqlalchemy import Connection, Engine, event, text
+from sqlalchemy import Connection, Engine, create_engine, event, text
+from sqlalchemy.engine import URL, make_url
 
 from qkart import MIGRATIONS_DIR, create_app
 from qkart.accounts.services import hash_password
@@ -30,7 +31,6 @@ from tests.conftest import PASSWORD
 
 pytestmark = pytest.mark.postgres
 
-SCHEMA = "qkart_explain"
 PRODUCTS = 100_000
 ACTIVE = PRODUCTS - PRODUCTS // 50  # every 50th product is a draft (or retired)
 CUSTOMERS = 5_000
@@ -128,61 +128,61 @@ BUILD = [
     SELECT n, 'wallet', 3500, 'USD', 'succeeded', now(), 2 + n % {CUSTOMERS}, now()
     FROM generate_series(1, {ORDERS}) AS n
     """,
-    # The first 10 000 products have reviews and questions; so does the product page's.
+    # The first 10 000 products have reviews and questions (the product page's among them).
     """
     INSERT INTO reviews (product_id, user_id, author_name, rating, title, body, helpful_count,
         updated_at, created_at)
     SELECT 1 + n % 10000, 2 + n / 10000, 'User', 1 + n % 5, 'Fine', 'Does what it says.',
         n % 7, now(), now() - n * interval '1 minute'
-    FROM generate_series(0, 49999) AS n
+    FROM generate_series(0, 29999) AS n
     """,
     f"""
     INSERT INTO questions (product_id, user_id, author_name, body, answered_at, created_at)
     SELECT 1 + n % 10000, 2 + n % {CUSTOMERS}, 'User', 'Is it sturdy?',
         CASE WHEN n % 2 = 0 THEN now() END, now() - n * interval '1 minute'
-    FROM generate_series(0, 29999) AS n
+    FROM generate_series(0, 14999) AS n
     """,
     """
     INSERT INTO answers (question_id, user_id, author_name, by_staff, body, created_at)
-    SELECT 1 + 2 * n, 1, 'Staff', true, 'Yes.', now() FROM generate_series(0, 14999) AS n
+    SELECT 1 + 2 * n, 1, 'Staff', true, 'Yes.', now() FROM generate_series(0, 7499) AS n
     """,
     f"""
     INSERT INTO stock_movements (product_id, delta, stock_after, reason, note, created_at)
     SELECT 1 + n % {PRODUCTS}, 5, 10, 'received', '', now() - n * interval '1 minute'
-    FROM generate_series(0, {PRODUCTS - 1}) AS n
+    FROM generate_series(0, 49999) AS n
     """,
     f"""
     INSERT INTO analytics_events (kind, occurred_at, session, device, product_id, data)
     SELECT (ARRAY['session', 'product_view', 'cart_add', 'search'])[1 + n % 4],
         now() - n * interval '10 seconds', md5(n::text), 'desktop', 1 + n % {PRODUCTS}, '{{}}'
-    FROM generate_series(0, 99999) AS n
+    FROM generate_series(0, 49999) AS n
     """,
-    # A cart for every customer and for 10 000 visitors, three lines each.
+    # A cart for every customer and for 5 000 visitors, three lines each.
     f"""
     INSERT INTO carts (user_id, token, updated_at, created_at)
     SELECT CASE WHEN n <= {CUSTOMERS} THEN n + 1 END,
         CASE WHEN n > {CUSTOMERS} THEN md5(n::text) END, now(), now()
-    FROM generate_series(1, {CUSTOMERS + 10_000}) AS n
+    FROM generate_series(1, {CUSTOMERS + 5_000}) AS n
     """,
     f"""
     INSERT INTO cart_items (cart_id, product_id, quantity, added_at)
     SELECT 1 + n / 3, 1 + (n::bigint * 104729) % {PRODUCTS}, 1, now()
-    FROM generate_series(0, {(CUSTOMERS + 10_000) * 3 - 1}) AS n
+    FROM generate_series(0, {(CUSTOMERS + 5_000) * 3 - 1}) AS n
     """,
     f"""
     INSERT INTO product_recommendations (product_id, other_product_id, score)
     SELECT 1 + n / 10, 1 + (n / 10 + 1 + n % 10) % {PRODUCTS}, 10 - n % 10
-    FROM generate_series(0, 49999) AS n
+    FROM generate_series(0, 29999) AS n
     """,
     f"""
     INSERT INTO recently_viewed (user_id, product_id, viewed_at)
     SELECT 2 + n % {CUSTOMERS}, 1 + (n * 31) % {PRODUCTS}, now() - n * interval '1 minute'
-    FROM generate_series(0, 49999) AS n
+    FROM generate_series(0, 19999) AS n
     """,
     f"""
     INSERT INTO wishlist_items (user_id, product_id, created_at)
     SELECT 2 + n % {CUSTOMERS}, 1 + (n * 37) % {PRODUCTS}, now()
-    FROM generate_series(0, 19999) AS n
+    FROM generate_series(0, 9999) AS n
     """,
 ]
 
@@ -203,15 +203,9 @@ class Shop:
     clients: dict[str, FlaskClient]
 
 
-def _engine_options() -> dict[str, Any]:
-    # The shop's tables live in their own schema; extensions (pg_trgm) may be in public.
-    return {"connect_args": {"options": f"-c search_path={SCHEMA},public"}}
-
-
-def _schema(url: str, sql: str) -> None:
-    from sqlalchemy import create_engine
-
-    engine = create_engine(url, isolation_level="AUTOCOMMIT")
+def _admin(url: URL, sql: str) -> None:
+    """A statement for the server (databases come and go outside transactions)."""
+    engine = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
     try:
         with engine.connect() as conn:
             conn.execute(text(sql))
@@ -226,10 +220,10 @@ def _indexes_built_after(conn: Connection, tables: frozenset[str]) -> Iterator[N
     back are the migrated ones, read from the database; constraints stay throughout."""
     found = conn.execute(
         text(
-            "SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = :schema"
+            "SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = current_schema()"
             " AND tablename = ANY(:tables) AND indexname NOT IN (SELECT conname FROM pg_constraint)"
         ),
-        {"schema": SCHEMA, "tables": sorted(tables)},
+        {"tables": sorted(tables)},
     ).all()
     for name, _definition in found:
         conn.execute(text(f'DROP INDEX "{name}"'))
@@ -260,10 +254,17 @@ def _login(app: Flask, email: str) -> FlaskClient:
 
 @pytest.fixture(scope="module")
 def shop(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Shop]:
-    url = conftest._postgres_url()
-    _schema(url, f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE; CREATE SCHEMA {SCHEMA}")
-    config = conftest.test_config(url, str(tmp_path_factory.mktemp("explain")))
-    app = create_app({**config, "SQLALCHEMY_ENGINE_OPTIONS": _engine_options()})
+    """The big shop, in a database of its own beside the suite's (dropped afterwards),
+    so neither sees the other's tables, statistics or migrations."""
+    url = make_url(conftest._postgres_url())
+    url = url.set(database=f"{url.database}_perfdb")
+    name = url.database
+    _admin(url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    _admin(url, f'CREATE DATABASE "{name}"')
+    config = conftest.test_config(
+        url.render_as_string(hide_password=False), str(tmp_path_factory.mktemp("explain"))
+    )
+    app = create_app(config)
     try:
         started = time.monotonic()
         _build(app)
@@ -273,11 +274,16 @@ def shop(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Shop]:
             "shopper": _login(app, SHOPPER),
             "staff": _login(app, STAFF),
         }
+        # A warm process: what it keeps for minutes is loaded (the shop's settings, the
+        # search vocabulary that fixes typos), and the visitor has viewed a product, so
+        # the product page also shows what they viewed before.
+        for page in (f"/products/{PRODUCT}", "/products?q=lmap"):
+            assert clients["visitor"].get(page).status_code == 200
         yield Shop(app, clients)
     finally:
         with app.app_context():
             _db.engine.dispose()
-        _schema(url, f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE")
+        _admin(url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 @contextmanager
@@ -410,7 +416,7 @@ PAGES = [
         _found(lambda n: _lamp(n) and n % 10 == ADJECTIVES.index("Vintage") and _department_3(n)),
     ),
     ("visitor", "/products?q=ke", _found(lambda n: (n // 10) % 20 == KINDS.index("Kettle"))),
-    ("visitor", "/products?q=lmap", _found(_lamp) + " for “lmap”, showing results for “lamp”"),
+    ("visitor", "/products?q=lmap", "showing results for “lamp”"),
     ("visitor", "/search/suggestions?q=lam", "Lamp"),
     ("visitor", "/search/suggestions?q=de", "Department"),
     ("visitor", f"/products/{PRODUCT}", _name(42)),
@@ -444,9 +450,6 @@ PAGES = [
 @pytest.mark.parametrize(("who", "url", "shows"), PAGES, ids=[f"{w} {u}" for w, u, _ in PAGES])
 def test_no_hot_query_scans_a_big_table(shop: Shop, who: str, url: str, shows: str) -> None:
     client = shop.clients[who]
-    # The first request fills what a running process keeps for minutes (shop settings,
-    # the search vocabulary); the second is the page as a warm process serves it.
-    client.get(url)
     with shop.app.app_context():
         engine = _db.engine
     with captured(engine) as statements:
