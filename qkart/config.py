@@ -113,9 +113,9 @@ def engine_options(database_url: str) -> dict[str, Any]:
     """SQLAlchemy's connection pool, per process, from ``DATABASE_POOL_*``.
 
     A gunicorn sync worker serves one request at a time and needs one connection; the
-    defaults (2 kept, 3 more at a peak) leave a spare for a request that outlives its
-    commit, and keep ``(web + worker processes) x 5`` inside the small connection
-    limits of PaaS databases. Connections are checked before use and replaced every
+    defaults (2 kept, 3 more at a peak) leave room for the odd second one (a thread, a
+    health check) and keep ``(web + worker processes) x 5`` inside the small
+    connection limits of PaaS databases. Connections are checked before use and replaced every
     30 minutes, because PaaS routers and poolers drop idle ones silently. SQLite, a
     file in the process, gets only the check.
     """
