@@ -104,6 +104,34 @@ def normalise_database_url(url: str) -> str:
     return url
 
 
+def _count(name: str, default: int, low: int, high: int) -> int:
+    raw = _env(name, str(default)) or str(default)
+    if not raw.strip().isdigit() or not low <= int(raw) <= high:
+        raise ConfigError(f"{name}={raw!r}: use a whole number from {low} to {high}")
+    return int(raw)
+
+
+def engine_options(database_url: str) -> dict[str, Any]:
+    """SQLAlchemy's connection pool, per process, from ``DATABASE_POOL_*``.
+
+    A gunicorn sync worker serves one request at a time and needs one connection; the
+    defaults (2 kept, 3 more at a peak) leave room for the odd second one (a thread, a
+    health check) and keep ``(web + worker processes) x 5`` inside the small
+    connection limits of PaaS databases. Connections are checked before use and replaced every
+    30 minutes, because PaaS routers and poolers drop idle ones silently. SQLite, a
+    file in the process, gets only the check.
+    """
+    options: dict[str, Any] = {"pool_pre_ping": _flag("DATABASE_POOL_PRE_PING", True)}
+    if database_url.startswith("sqlite"):
+        return options
+    return options | {
+        "pool_size": _count("DATABASE_POOL_SIZE", 2, 1, 100),
+        "max_overflow": _count("DATABASE_MAX_OVERFLOW", 3, 0, 100),
+        "pool_recycle": _count("DATABASE_POOL_RECYCLE", 1800, 0, 86_400) or -1,
+        "pool_timeout": _count("DATABASE_POOL_TIMEOUT", 10, 1, 300),
+    }
+
+
 def _dev_secret_key(instance: Path) -> str:
     """A random key kept in ``instance/`` so development sessions survive restarts."""
     path = instance / "secret_key"
@@ -144,7 +172,7 @@ def load_config(instance_path: str, overrides: Mapping[str, Any] | None = None) 
         # Keys signed with before a rotation: still accepted, never used to sign.
         "SECRET_KEY_FALLBACKS": _keys(_env("SECRET_KEY_FALLBACKS")),
         "SQLALCHEMY_DATABASE_URI": normalise_database_url(database_url),
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "SQLALCHEMY_ENGINE_OPTIONS": engine_options(database_url),
         "REDIS_URL": _env("REDIS_URL"),
         "QKART_QUEUE": _env("QKART_QUEUE", "qkart"),
         "QKART_JOB_RETRY_INTERVALS": _intervals(_env("QKART_JOB_RETRY_INTERVALS", "10,60,300")),

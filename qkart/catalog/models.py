@@ -58,19 +58,45 @@ class Product(TimestampMixin, db.Model):
         CheckConstraint("price >= 0", name="price_not_negative"),
         CheckConstraint("weight_grams >= 0", name="weight_not_negative"),
         # One index per listing order (catalog.services.ORDERS), so a page of a
-        # large catalogue is read from an index instead of sorting every product.
-        Index("ix_products_active_category", "is_active", "category_id"),
-        Index("ix_products_active_price", "is_active", "price", "id"),
+        # large catalogue is read from an index instead of sorting every product. Price
+        # and newest lead with their column (publishing state included), so the staff
+        # list, which shows drafts too, sorts by the same indexes.
+        Index("ix_products_price", "price", "id", postgresql_include=["is_active"]),
         Index("ix_products_listing", "is_active", "featured", "sold_count", "id"),
         Index("ix_products_popular", "is_active", "sold_count", "id"),
         Index("ix_products_rating", "is_active", "rating", "rating_count", "id"),
-        Index("ix_products_newest", "is_active", "created_at", "id"),
-        # Search: "name ILIKE '%q%'" served by trigrams on PostgreSQL (a plain index elsewhere).
+        Index("ix_products_created", "created_at", "id", postgresql_include=["is_active"]),
+        # Counts (a listing's total, facets, the category tree, the staff list's total)
+        # read every product they count: this narrow copy of the columns they filter
+        # and group by answers them from the index alone on PostgreSQL.
+        Index(
+            "ix_products_facets",
+            "is_active",
+            "category_id",
+            postgresql_include=["brand", "price", "rating", "stock", "retired_at"],
+        ),
+        # Staff lists: by name (the default), and by stock for "running low". The name
+        # index also holds what search's typo fixer reads of every product it sells.
+        Index("ix_products_name", "name", "id", postgresql_include=["is_active", "brand"]),
+        Index(
+            "ix_products_stock",
+            "stock",
+            "id",
+            postgresql_include=["is_active", "retired_at", "low_stock_threshold"],
+        ),
+        # Search: "name ILIKE '%q%'" served by trigrams on PostgreSQL (a plain index
+        # elsewhere); staff also find products by the start of their SKU.
         Index(
             "ix_products_name_trgm",
             "name",
             postgresql_using="gin",
             postgresql_ops={"name": "gin_trgm_ops"},
+        ),
+        Index(
+            "ix_products_sku_trgm",
+            "sku",
+            postgresql_using="gin",
+            postgresql_ops={"sku": "gin_trgm_ops"},
         ),
     )
 

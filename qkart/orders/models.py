@@ -86,7 +86,16 @@ class Order(TimestampMixin, db.Model):
     __tablename__ = "orders"
     __table_args__ = (
         Index("ix_orders_user_created", "user_id", "created_at"),
+        # The staff list and dashboard: every order, newest first.
+        Index("ix_orders_created", "created_at", "id"),
         Index("ix_orders_due", "status", "payment_due_at"),
+        # Staff find orders by part of the e-mail address ("contains"): trigrams.
+        Index(
+            "ix_orders_contact_email_trgm",
+            "contact_email",
+            postgresql_using="gin",
+            postgresql_ops={"contact_email": "gin_trgm_ops"},
+        ),
         CheckConstraint("total >= 0", name="total_not_negative"),
         CheckConstraint(
             "status IN (" + ", ".join(repr(s) for s in STATUSES) + ")", name="known_status"

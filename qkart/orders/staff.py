@@ -54,7 +54,12 @@ def _midnight(day: date) -> datetime:
 
 
 def order_query(query: OrderFilter) -> Select[tuple[Order]]:
-    """The orders the filter selects, newest first (dates are whole UTC days)."""
+    """The orders the filter selects, newest first (dates are whole UTC days).
+
+    A customer is looked up first (one small query on the trigram index of names): with
+    their ids as a list, PostgreSQL ORs two index scans of orders (e-mail trigrams and
+    customer), where a subquery in the OR made it read every order.
+    """
     stmt = select(Order)
     if query.status in STATUS_LABELS:
         stmt = stmt.where(Order.status == query.status)
@@ -69,7 +74,7 @@ def order_query(query: OrderFilter) -> Select[tuple[Order]]:
         stmt = stmt.where(
             or_(
                 Order.contact_email.icontains(query.customer, autoescape=True),
-                Order.user_id.in_(names),
+                Order.user_id.in_(db.session.scalars(names).all()),
             )
         )
     return stmt.order_by(Order.created_at.desc(), Order.id.desc())
