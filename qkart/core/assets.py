@@ -212,9 +212,22 @@ def init_assets(app: Flask) -> None:
     app.add_template_global(image_url, "image_url")
     if "static" in app.view_functions:
         app.view_functions["static"] = serve_static
+    _compress_pages(app)
     # After-request hooks run last-registered first: at the front of the list this one
     # runs after every other (Flask-Login's remember-cookie hook reads the session).
     app.after_request_funcs.setdefault(None, []).insert(0, _files_ignore_the_session)
+
+
+def _compress_pages(app: Flask) -> None:
+    """Flask-Compress for pages and fragments; a static file leaves as it was built (an
+    encoding the client refused, even with ``q=0``, is never made up on the fly)."""
+    from qkart.extensions import compress
+
+    @app.after_request
+    def compress_pages(response: Response) -> Response:
+        if request.endpoint == "static":
+            return response
+        return compress.after_request(response)
 
 
 def _files_ignore_the_session(response: Response) -> Response:
