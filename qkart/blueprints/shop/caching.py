@@ -8,13 +8,18 @@ layout reads (htmx's, the user agent, "do not track"). Flashed messages are show
 so a page with one gets no validator; nor does a signed-in shopper's page (wallet,
 wishlist, name, alerts: those pages are never stored). A visitor without a session
 gets the page, and a validator with the session it starts.
+
+``Vary`` names the htmx headers, which choose between a page and its fragments. The
+user agent and "do not track" go into the validator instead: these pages are private
+and always revalidated, and ``Vary: User-Agent`` would only split caches per browser.
+There is no ``Last-Modified``: a cart badge or a CSRF secret has no date to compare.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
-from flask import Response, g, request, session
+from flask import Response, current_app, g, request, session
 from flask_login import current_user
 
 from qkart.blueprints.common import cart_owner
@@ -26,7 +31,6 @@ from qkart.core.shop import shop_today
 from qkart.settings.services import current as current_settings
 from qkart.shipping.services import delivery_estimates, free_shipping_threshold
 
-CSRF_SEED = "csrf_token"  # where Flask-WTF keeps the secret its tokens are signed with
 HEADERS = (
     "HX-Request",
     "HX-Target",
@@ -92,7 +96,8 @@ def revalidate(*page_parts: object, vary: Iterable[str] = ()) -> Response | None
 def _etag(parts: tuple[object, ...]) -> str | None:
     """None before the session has a CSRF secret: the page about to be rendered makes one,
     so an earlier copy's forms would carry a token of a session the visitor lost."""
-    seed = session.get(CSRF_SEED)
+    # Flask-WTF keeps the secret its tokens are signed with under the field's name.
+    seed = session.get(current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"))
     if not isinstance(seed, str):
         return None
     return http_cache.page_digest(*parts, seed)
