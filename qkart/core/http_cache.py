@@ -5,7 +5,8 @@ a product, its stock or price, a review, a setting, a category... Rather than as
 database on every request, the shop keeps one *catalogue version*: a random token that
 every commit touching a shown table replaces, after the commit (so a reader never pairs
 a new token with old rows). It lives in Redis when ``REDIS_URL`` is set, so every web
-and worker process agrees, and in process memory otherwise (one process, inline jobs).
+and worker process agrees, and in a file of the instance folder otherwise (the processes
+of one machine, beside the SQLite database).
 A token, not a counter: a flushed Redis starts a new one that no old validator matches.
 
 A page's validator is a digest of that version, the code and settings of this release,
@@ -21,6 +22,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
 import secrets
 import threading
 from collections.abc import Iterable
@@ -78,23 +80,46 @@ PRIVATE_TABLES = frozenset(
 TOKEN_LIFETIME = 3600
 
 REDIS_KEY = "qkart:catalogue:version"
+VERSION_FILE = "catalogue-version"
 CHANGED_KEY = "qkart_changed_tables"
 NO_STORE = "no-store"
 
 
-class VersionStore:
-    """The catalogue version in this process (no Redis: one process runs everything)."""
+class FileVersionStore:
+    """The catalogue version in a file of the instance folder, without Redis: every
+    process on this machine (gunicorn's workers, the CLI, inline jobs) sees the others'
+    changes, for the price of a ``stat`` per page."""
 
-    def __init__(self) -> None:
+    def __init__(self, path: Path) -> None:
+        self._path = path
         self._lock = threading.Lock()
-        self._token = secrets.token_hex(8)
+        self._seen: tuple[tuple[int, int, int], str] | None = None
 
     def read(self) -> str | None:
-        return self._token
+        try:
+            try:
+                stat = os.stat(self._path)
+            except FileNotFoundError:
+                self.bump()
+                stat = os.stat(self._path)
+            signature = (stat.st_ino, stat.st_mtime_ns, stat.st_size)
+            if self._seen is None or self._seen[0] != signature:
+                self._seen = (signature, self._path.read_text().strip())
+        except OSError as error:  # no instance folder to write: full pages, never wrong
+            log.warning("catalogue version unavailable (%s)", error)
+            return None
+        return self._seen[1] or None
 
     def bump(self) -> None:
+        # A new file moved into place: a reader sees the old token or the new, never half.
+        spare = self._path.with_name(f".{self._path.name}.{secrets.token_hex(4)}")
         with self._lock:
-            self._token = secrets.token_hex(8)
+            try:
+                self._path.parent.mkdir(parents=True, exist_ok=True)
+                spare.write_text(secrets.token_hex(8))
+                os.replace(spare, self._path)
+            except OSError as error:
+                log.warning("could not renew the catalogue version (%s)", error)
 
 
 class RedisVersionStore:
@@ -127,11 +152,12 @@ class RedisVersionStore:
             )
 
 
-def _store(app: Flask) -> VersionStore | RedisVersionStore:
+def _store(app: Flask) -> FileVersionStore | RedisVersionStore:
     store = app.extensions.get("qkart_catalogue_version")
     if store is None:
         url = app.config.get("REDIS_URL")
-        store = RedisVersionStore(url) if url else VersionStore()
+        path = Path(app.instance_path) / VERSION_FILE
+        store = RedisVersionStore(url) if url else FileVersionStore(path)
         app.extensions["qkart_catalogue_version"] = store
     return store
 
@@ -180,9 +206,10 @@ _release: list[str] = []
 
 
 def release_digest() -> str:
-    """This deployment's code and templates (names, sizes, times), read once per process:
-    a deploy that changes a page's markup must not let browsers keep the old one."""
-    if not _release:
+    """This deployment's code and templates (names, sizes, times), read once per process
+    (on every request in debug mode, where templates reload): a deploy that changes a
+    page's markup must not let browsers keep the old one."""
+    if not _release or current_app.debug:
         root = Path(__file__).resolve().parent.parent
         digest = hashlib.sha256()
         for path in sorted(root.rglob("*")):
@@ -190,7 +217,7 @@ def release_digest() -> str:
                 continue
             stat = path.stat()
             digest.update(f"{path.relative_to(root)}:{stat.st_size}:{stat.st_mtime_ns}\n".encode())
-        _release.append(digest.hexdigest()[:16])
+        _release[:] = [digest.hexdigest()[:16]]
     return _release[0]
 
 

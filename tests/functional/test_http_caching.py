@@ -337,7 +337,29 @@ def test_signed_in_shop_pages_say_no_store_too(client, factory, lamp):
         assert client.get(url(page, lamp)).headers["Cache-Control"] == "no-store", page
 
 
-# -- several processes share the version through Redis --------------------------------
+# -- several processes share the version ----------------------------------------------
+
+
+def test_processes_without_redis_share_the_version_through_the_instance_folder(app, make_app, lamp):
+    """gunicorn's workers on one machine, beside their SQLite database: a change made by
+    one worker is seen by the other, as nothing is shared in memory."""
+    other_worker = make_app()
+    assert other_worker.instance_path == app.instance_path
+    assert app.config["REDIS_URL"] is None
+    browser = app.test_client()
+    etag = etag_of(browser, f"/products/{lamp.slug}")
+    set_product(other_worker, lamp, price=100)
+    assert again(browser, f"/products/{lamp.slug}", etag).status_code == 200
+
+
+def test_no_instance_folder_to_write_means_full_pages(make_app, tmp_path, lamp):
+    blocked = tmp_path / "file"
+    blocked.write_text("")  # a file where the instance folder should be
+    worker = make_app()
+    worker.instance_path = str(blocked / "instance")
+    worker.extensions.pop("qkart_catalogue_version", None)
+    response = worker.test_client().get("/products")
+    assert response.status_code == 200 and "ETag" not in response.headers
 
 
 @pytest.mark.services
