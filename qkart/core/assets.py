@@ -184,6 +184,13 @@ def _encoding(item: Asset) -> str | None:
     return best[2] if best[0] > 0 else None
 
 
+def _cache_control(item: Asset, digest: str | None) -> str:
+    if digest is None:
+        return f"public, max-age={PLAIN_MAX_AGE}"
+    # Another hash: a page from before a deploy, or one this process has not got yet.
+    return IMMUTABLE if digest == item.digest else "public, no-cache"
+
+
 def serve_static(filename: str) -> Response:
     """Flask's ``static`` endpoint, with hashed names, encodings and the cache rules above."""
     item, digest = _resolve(current_app.static_folder or "", filename)
@@ -196,12 +203,7 @@ def serve_static(filename: str) -> Response:
     # Each encoding is other bytes, so it has its own strong validator.
     response.set_etag(f"{item.digest}-{encoding}" if encoding else item.digest)
     response.last_modified = item.modified  # type: ignore[assignment]
-    if digest is None:
-        response.headers["Cache-Control"] = f"public, max-age={PLAIN_MAX_AGE}"
-    elif digest == item.digest:
-        response.headers["Cache-Control"] = IMMUTABLE
-    else:
-        response.headers["Cache-Control"] = "public, no-cache"
+    response.headers["Cache-Control"] = _cache_control(item, digest)
     return response.make_conditional(
         request, accept_ranges=True, complete_length=len(response.get_data())
     )
