@@ -32,6 +32,7 @@ from typing import Any
 from flask import Flask, Response, current_app, has_app_context, request
 from flask_login import current_user
 from sqlalchemy import event
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import ORMExecuteState, Session
 
 log = logging.getLogger(__name__)
@@ -279,6 +280,18 @@ NO_STORE_BLUEPRINTS = frozenset(
 FILE_ENDPOINTS = frozenset({"static", "media.image", "media.variant"})
 
 
+def _signed_in() -> bool:
+    """Whether a user is signed in; when the database cannot say (an error page while it
+    is down), the answer that keeps the response out of caches."""
+    from qkart.extensions import db
+
+    try:
+        return bool(current_user.is_authenticated)
+    except SQLAlchemyError:
+        db.session.rollback()
+        return True
+
+
 def init_http_cache(app: Flask) -> None:
     """Listen for commits that change public pages; mark private responses ``no-store``.
 
@@ -297,7 +310,7 @@ def init_http_cache(app: Flask) -> None:
             return response
         if "public" in response.headers.get("Cache-Control", ""):
             return response  # the same for everyone (search suggestions, robots.txt)
-        if request.blueprint in NO_STORE_BLUEPRINTS or current_user.is_authenticated:
+        if request.blueprint in NO_STORE_BLUEPRINTS or _signed_in():
             response.headers["Cache-Control"] = NO_STORE
             response.headers.remove("ETag")
         return response
