@@ -388,3 +388,21 @@ def test_redis_down_means_full_pages_not_errors(make_app, lamp):
     client = down.test_client()
     response = client.get("/products")
     assert response.status_code == 200 and "ETag" not in response.headers
+
+
+def test_when_the_database_cannot_say_who_is_signed_in_nothing_is_stored(
+    client, factory, monkeypatch
+):
+    from sqlalchemy.exc import OperationalError
+
+    from qkart.extensions import login_manager
+
+    login(client, factory.user())
+
+    def database_down(user_id: str) -> None:
+        raise OperationalError("SELECT", {}, Exception("server closed the connection"))
+
+    monkeypatch.setattr(login_manager, "_user_callback", database_down)
+    response = client.get("/healthz")  # the liveness check reads nothing else
+    assert response.status_code == 200
+    assert response.headers["Cache-Control"] == "no-store"
