@@ -221,6 +221,20 @@ def test_a_shopper_page_ships_at_most_20_kb_of_gzipped_javascript(client, factor
         assert sum(scripts.values()) <= JS_BUDGET, (path, scripts)
 
 
+def test_a_product_page_with_its_gallery_script_keeps_the_budget(app, client, factory):
+    from tests.functional.test_product_pictures import upload
+
+    product = factory.product("Walnut Lamp")
+    upload(app, product, (900, 900, "Front"), (900, 600, "Side"))
+    scripts = {
+        ref: n
+        for ref, n in shipped(client, f"/products/{product.slug}").items()
+        if ref.endswith(".js")
+    }
+    assert any("/js/gallery." in ref for ref in scripts)
+    assert sum(scripts.values()) <= JS_BUDGET, scripts
+
+
 def test_a_signed_in_shoppers_pages_keep_the_budget(client, factory):
     login(client, factory.user())
     for path in shopper_pages(client, factory)[:-1]:  # signed in, /login sends them on
