@@ -32,6 +32,7 @@ def register_extensions(app: Flask) -> None:
     from qkart.core.assets import init_assets
     from qkart.core.db import enforce_sqlite_foreign_keys
     from qkart.core.filters import register_filters
+    from qkart.core.http_cache import init_http_cache
     from qkart.core.web import init_web
     from qkart.extensions import compress, csrf, db, limiter, login_manager, migrate, queue
 
@@ -46,6 +47,7 @@ def register_extensions(app: Flask) -> None:
     compress.init_app(app)
     register_filters(app)
     init_assets(app)
+    init_http_cache(app)
     init_web(app)
 
 

@@ -243,6 +243,8 @@ def load_config(instance_path: str, overrides: Mapping[str, Any] | None = None) 
         "MAX_CONTENT_LENGTH": 6 * 1024 * 1024,
         # Compress pages, CSS and htmx (br/zstd/gzip): PaaS routers pass responses as they are.
         "COMPRESS_MIN_SIZE": 1024,
+        # Registered by ``qkart.core.assets`` for pages only: static files come precompressed.
+        "COMPRESS_REGISTER": False,
     }
     if config["QKART_CURRENCY"] is not None:
         config["QKART_CURRENCY"] = config["QKART_CURRENCY"].upper()
