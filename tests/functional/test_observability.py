@@ -325,3 +325,12 @@ def test_with_a_dsn_errors_go_to_sentry_without_personal_data(make_app, monkeypa
     assert exception["value"] == "stock ledger broke for [email]"
     assert "secret-cookie" not in json.dumps(event)
     assert "user" not in event
+
+
+def test_metrics_still_answer_when_redis_is_down(make_app):
+    app = make_app(QKART_METRICS_TOKEN=TOKEN, REDIS_URL="redis://127.0.0.1:1/0")
+    response = app.test_client().get("/metrics", headers={"Authorization": f"Bearer {TOKEN}"})
+    assert response.status_code == 200
+    text = response.get_data(as_text=True)
+    assert "qkart_job_queue_depth" not in text
+    assert 'qkart_outbox_jobs{state="failed"} 0.0' in text
