@@ -64,7 +64,7 @@ class User(UserMixin, TimestampMixin, Model):
         return f"{self.id}:{self.session_version}"
 
     @property
-    def is_active(self) -> bool:  # type: ignore[override]
+    def is_active(self) -> bool:
         return self.deleted_at is None
 
     @property

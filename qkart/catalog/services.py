@@ -99,7 +99,7 @@ def where(filters: Filters, *skip: str) -> list[ColumnElement[bool]]:
     return [condition for name, condition in filters.items() if name not in skip]
 
 
-def _with_category(*conditions: ColumnElement[bool]) -> Select[tuple[Product]]:
+def _with_category(*conditions: ColumnElement[bool]) -> Select[Product]:
     """Products with their category loaded in the same query (cards show its name)."""
     return (
         select(Product)
@@ -121,7 +121,7 @@ ORDERS = {
 DEFAULT_ORDER = (Product.featured.desc(), Product.sold_count.desc(), Product.id.desc())
 
 
-def _ordered(stmt: Select[tuple[Product]], query: ProductQuery) -> Select[tuple[Product]]:
+def _ordered(stmt: Select[Product], query: ProductQuery) -> Select[Product]:
     if query.sort in ORDERS:
         return stmt.order_by(*ORDERS[query.sort])
     if query.q:

@@ -8,9 +8,10 @@ from typing import Any
 
 from flask import Flask, Response, abort, g, has_request_context, render_template, request
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, MethodNotAllowed
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter, Map
+from werkzeug.wrappers import Response as BaseResponse
 
 from qkart.core.errors import DomainError, NotFoundError
 
@@ -178,13 +179,13 @@ def register_error_pages(app: Flask) -> None:
         return html, 429
 
     @app.errorhandler(HTTPException)
-    def http_error(error: HTTPException) -> Response | tuple[str, int]:
+    def http_error(error: HTTPException) -> BaseResponse | tuple[str, int]:
         if error.code is None or error.code < 400:
             return error.get_response()
         code = error.code if error.code in ERROR_TEXT else (500 if error.code >= 500 else 400)
         html, _ = error_page(code, error.description if code in (400, 415) else None)
         response = Response(html, status=error.code)
-        if error.code == 405 and error.valid_methods:
+        if isinstance(error, MethodNotAllowed) and error.valid_methods:
             response.headers["Allow"] = ", ".join(error.valid_methods)
         return response
 

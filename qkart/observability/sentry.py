@@ -9,21 +9,25 @@ in messages are masked as in the logs.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from flask import Flask
 
 from qkart.observability.logs import scrub
 
+if TYPE_CHECKING:
+    from sentry_sdk.types import Event, Hint
 
-def _scrub_event(event: dict[str, Any], hint: dict[str, Any]) -> dict[str, Any]:
+
+def _scrub_event(event: Event, hint: Hint) -> Event:
     for value in (event.get("exception") or {}).get("values") or []:
         if isinstance(value.get("value"), str):
             value["value"] = scrub(value["value"])
-    logentry = event.get("logentry") or {}
-    for key in ("message", "formatted"):
-        if isinstance(logentry.get(key), str):
-            logentry[key] = scrub(logentry[key])
+    logentry = event.get("logentry")
+    if logentry:
+        event["logentry"] = {
+            key: scrub(text) if isinstance(text, str) else text for key, text in logentry.items()
+        }
     return event
 
 

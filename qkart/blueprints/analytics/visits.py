@@ -21,8 +21,16 @@ bp = Blueprint("analytics", __name__)
 COOKIE = "qk_s"
 IDLE_SECONDS = 30 * 60
 REFRESH_SECONDS = 5 * 60  # the cookie's expiry moves on at most this often
-SKIP_PREFIXES = ("/static", "/media", "/healthz", "/readyz", "/webhooks", "/admin", "/emails")
-SKIP_PREFIXES += ("/metrics",)
+SKIP_PREFIXES = (
+    "/static",
+    "/media",
+    "/healthz",
+    "/readyz",
+    "/webhooks",
+    "/admin",
+    "/emails",
+    "/metrics",
+)
 
 
 def _counted() -> bool:
