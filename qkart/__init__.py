@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from flask import Blueprint, Flask
+from flask import Flask
 
 from qkart.config import load_config
 
@@ -70,26 +70,11 @@ def register_blueprints(app: Flask) -> None:
     from qkart.blueprints.webhooks import bp as webhooks_bp
     from qkart.blueprints.wishlist import bp as wishlist_bp
 
-    shopper: tuple[Blueprint, ...] = (
-        shop_bp,
-        cart_bp,
-        checkout_bp,
-        orders_bp,
-        account_bp,
-        wallet_bp,
-        settings_bp,
-    )
-    shopper += (wishlist_bp, stock_alerts_bp)
-    others: tuple[Blueprint, ...] = (
-        emails_bp,
-        auth_bp,
-        admin_bp,
-        webhooks_bp,
-        media_bp,
-        health_bp,
-        analytics_bp,
-    )
-    others += (metrics_bp,)
+    # Lists, not tuples: other blueprints join them in the lines below.
+    shopper = [shop_bp, cart_bp, checkout_bp, orders_bp, account_bp, wallet_bp, settings_bp]
+    shopper += [wishlist_bp, stock_alerts_bp]
+    others = [emails_bp, auth_bp, admin_bp, webhooks_bp, media_bp, health_bp, analytics_bp]
+    others += [metrics_bp]
     for bp in (*shopper, *others):
         app.register_blueprint(bp)
 
