@@ -160,14 +160,15 @@ def init_request_logging(app: Flask) -> None:
     def log_request(response: Response) -> Response:
         started = g.get("started")
         duration = round((time.perf_counter() - started) * 1000, 1) if started else None
+        path = safe_path()
         access_log.info(
             "%s %s %s",
             request.method,
-            safe_path(),
+            path,
             response.status_code,
             extra={
                 "method": request.method,
-                "path": safe_path(),
+                "path": path,
                 "endpoint": request.endpoint,
                 "status": response.status_code,
                 "duration_ms": duration,

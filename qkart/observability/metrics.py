@@ -31,6 +31,7 @@ from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.multiprocess import MultiProcessCollector
 from prometheus_client.registry import Collector
 from sqlalchemy import event, func, select
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 log = logging.getLogger(__name__)
@@ -120,13 +121,19 @@ class JobCollector(Collector):
             OutboxJob.done_at.is_(None), OutboxJob.failed_at.is_(None)
         )
         given_up = select(func.count()).where(OutboxJob.failed_at.is_not(None))
+        try:
+            counts = [db.session.execute(stmt).scalar_one() for stmt in (waiting, given_up)]
+        except SQLAlchemyError as error:  # the database down: answer with the rest
+            db.session.rollback()
+            log.warning("metrics: cannot count outbox jobs (%s)", type(error).__name__)
+            return
         family = GaugeMetricFamily(
             "qkart_outbox_jobs",
             "Jobs in the outbox: waiting (not done yet) or failed (given up after retries)",
             labels=["state"],
         )
-        family.add_metric(["waiting"], db.session.scalar(waiting) or 0)
-        family.add_metric(["failed"], db.session.scalar(given_up) or 0)
+        family.add_metric(["waiting"], counts[0])
+        family.add_metric(["failed"], counts[1])
         yield family
 
     def _rq(self) -> Iterator[GaugeMetricFamily]:
@@ -150,15 +157,20 @@ class JobCollector(Collector):
         yield failed_family
 
 
-def exposition(app: Flask) -> Response:
-    """Every metric in Prometheus' text format: all processes' values plus the queue."""
+def process_metrics() -> bytes:
+    """Counters and histograms in text format: every process's, added up, in
+    multiprocess mode; this process's own otherwise."""
     path = multiprocess_dir()
-    if path:
-        registry = CollectorRegistry()
-        MultiProcessCollector(registry, path=path)
-        body = generate_latest(registry)
-    else:
-        body = generate_latest(REGISTRY)
+    if not path:
+        return generate_latest(REGISTRY)
+    registry = CollectorRegistry()
+    MultiProcessCollector(registry, path=path)
+    return generate_latest(registry)
+
+
+def exposition(app: Flask) -> Response:
+    """Every metric in Prometheus' text format: the processes' values plus the queue."""
     jobs = CollectorRegistry()
     jobs.register(JobCollector(app))
-    return Response(body + generate_latest(jobs), content_type=CONTENT_TYPE_LATEST)
+    body = process_metrics() + generate_latest(jobs)
+    return Response(body, content_type=CONTENT_TYPE_LATEST)

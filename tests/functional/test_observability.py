@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import io
 import json
+import logging
+import os
 import re
+import subprocess
 import sys
 from collections.abc import Iterator
 from typing import Any
@@ -334,3 +337,61 @@ def test_metrics_still_answer_when_redis_is_down(make_app):
     text = response.get_data(as_text=True)
     assert "qkart_job_queue_depth" not in text
     assert 'qkart_outbox_jobs{state="failed"} 0.0' in text
+
+
+# -- several processes, settings, the worker ---------------------------------------
+
+COUNT_ONE_ORDER = "from qkart.observability.metrics import ORDERS_PLACED; ORDERS_PLACED.inc()"
+SCRAPE = (
+    "from qkart.observability.metrics import process_metrics; print(process_metrics().decode())"
+)
+
+
+def test_multiprocess_mode_adds_up_every_worker_process(tmp_path):
+    """As under gunicorn: two processes count, a third one answers the scrape."""
+    env = {**os.environ, "PROMETHEUS_MULTIPROC_DIR": str(tmp_path)}
+    for _ in range(2):
+        subprocess.run([sys.executable, "-c", COUNT_ONE_ORDER], env=env, check=True, timeout=60)
+    scraped = subprocess.run(
+        [sys.executable, "-c", SCRAPE], env=env, check=True, timeout=60, capture_output=True
+    ).stdout.decode()
+    assert _samples(scraped)[("qkart_orders_placed_total", ())] == 2.0
+
+
+def test_log_format_is_json_in_production_and_checked(monkeypatch, tmp_path):
+    from qkart.config import ConfigError, load_config
+
+    production = {
+        "QKART_ENV": "production",
+        "SECRET_KEY": "k3y-for-the-observability-tests-9a8b7c6d5e4f",
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'shop.db'}",
+        "REDIS_URL": "redis://127.0.0.1:6379/8",
+        "QKART_BASE_URL": "https://shop.example",
+    }
+    for name, value in production.items():
+        monkeypatch.setenv(name, value)
+    assert load_config(str(tmp_path))["QKART_LOG_FORMAT"] == "json"
+    monkeypatch.setenv("QKART_LOG_FORMAT", "xml")
+    with pytest.raises(ConfigError, match="QKART_LOG_FORMAT='xml': use json or text"):
+        load_config(str(tmp_path))
+
+
+def test_the_worker_logs_json_lines_naming_its_job(make_app):
+    rq_log = logging.getLogger("rq.worker")
+    buffer = io.StringIO()
+    handler = logging.StreamHandler(buffer)
+    rq_log.addHandler(handler)
+    try:
+        logs.configure_worker_logging(make_app(QKART_LOG_FORMAT="json"))
+        token = logs.job_context.set({"job_id": "qkart-outbox-7", "job": "qkart.jobs.runner.run"})
+        try:
+            rq_log.warning("job failed for buyer@example.com")
+        finally:
+            logs.job_context.reset(token)
+    finally:
+        rq_log.removeHandler(handler)
+    line = json.loads(buffer.getvalue())
+    assert line["logger"] == "rq.worker"
+    assert line["message"] == "job failed for [email]"
+    assert (line["job_id"], line["job"]) == ("qkart-outbox-7", "qkart.jobs.runner.run")
+    assert line["request_id"] == "-"
