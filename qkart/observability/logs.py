@@ -111,9 +111,13 @@ def _formatter(app: Flask) -> logging.Formatter:
     return logging.Formatter(TEXT_FORMAT)
 
 
-def handler() -> logging.Handler | None:
+class QKartHandler(logging.StreamHandler):
+    """The one handler on the ``qkart`` logger (to stderr, where the PaaS collects it)."""
+
+
+def handler() -> QKartHandler | None:
     """The handler QKart put on its logger (tests redirect its stream)."""
-    return next((h for h in log.handlers if getattr(h, "qkart", False)), None)
+    return next((h for h in log.handlers if isinstance(h, QKartHandler)), None)
 
 
 def configure_logging(app: Flask) -> None:
@@ -122,8 +126,7 @@ def configure_logging(app: Flask) -> None:
     log.setLevel(level)
     ours = handler()
     if ours is None:
-        ours = logging.StreamHandler()
-        ours.qkart = True  # type: ignore[attr-defined]
+        ours = QKartHandler()
         ours.addFilter(ContextFilter())
         log.addHandler(ours)
         log.propagate = False

@@ -37,6 +37,8 @@ from sqlalchemy.orm import Session
 log = logging.getLogger(__name__)
 
 PENDING_KEY = "qkart_metrics_pending"
+# Anything else a client sends as a method is counted as "other": labels must stay few.
+METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 # Endpoint names (``shop.product``), never raw paths: one series per view, not per URL.
 REQUEST_LATENCY = Histogram(
     "qkart_request_duration_seconds",
@@ -95,10 +97,11 @@ def init_metrics(app: Flask) -> None:
     @app.after_request
     def observe_request(response: Response) -> Response:
         started = g.get("started")
-        endpoint = request.endpoint or "unmatched"
+        endpoint = request.endpoint or "unmatched"  # every unknown URL shares one series
+        method = request.method if request.method in METHODS else "other"
         if started is not None and endpoint != "metrics.scrape":
-            REQUEST_LATENCY.labels(endpoint, request.method).observe(time.perf_counter() - started)
-            REQUESTS.labels(endpoint, request.method, str(response.status_code)).inc()
+            REQUEST_LATENCY.labels(endpoint, method).observe(time.perf_counter() - started)
+            REQUESTS.labels(endpoint, method, str(response.status_code)).inc()
         return response
 
 

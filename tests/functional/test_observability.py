@@ -395,3 +395,16 @@ def test_the_worker_logs_json_lines_naming_its_job(make_app):
     assert line["message"] == "job failed for [email]"
     assert (line["job_id"], line["job"]) == ("qkart-outbox-7", "qkart.jobs.runner.run")
     assert line["request_id"] == "-"
+
+
+def test_made_up_methods_and_unknown_urls_share_one_series_each(metrics_app):
+    client = metrics_app.test_client()
+    labels = {"endpoint": "unmatched", "method": "other", "status": "405"}
+    before = _metric(client, "qkart_requests_total", **labels)
+    assert client.open("/healthz", method="BREW").status_code == 405
+    assert client.open("/healthz", method="XYZZY").status_code == 405
+    assert _metric(client, "qkart_requests_total", **labels) == before + 2
+    missing = {**labels, "method": "GET", "status": "404"}
+    before = _metric(client, "qkart_requests_total", **missing)
+    assert client.get("/no/such/page/7").status_code == 404
+    assert _metric(client, "qkart_requests_total", **missing) == before + 1
