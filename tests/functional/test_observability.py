@@ -376,7 +376,7 @@ def test_log_format_is_json_in_production_and_checked(monkeypatch, tmp_path):
         load_config(str(tmp_path))
 
 
-def test_the_worker_logs_json_lines_naming_its_job(make_app):
+def test_the_worker_logs_json_lines_naming_its_job(make_app, log_lines):
     rq_log = logging.getLogger("rq.worker")
     buffer = io.StringIO()
     handler = logging.StreamHandler(buffer)
