@@ -24,7 +24,8 @@ TOKEN = "metrics-token-for-tests-0123456789"
 GENERATED = re.compile(r"[0-9a-f]{16}")
 
 
-def _boom() -> str:
+def _boom(token: str = "") -> str:
+    logs.log.info("checking the stock ledger of shopper@example.com")
     raise RuntimeError("stock ledger broke for shopper@example.com")
 
 
@@ -312,8 +313,10 @@ def test_with_a_dsn_errors_go_to_sentry_without_personal_data(make_app, monkeypa
         assert client.dsn == dsn
         assert client.should_send_default_pii() is False
         assert client.options["environment"] == "testing"
-        app.add_url_rule("/boom", "boom", _boom)
-        response = app.test_client().get("/boom", headers={"Cookie": "session=secret-cookie"})
+        app.add_url_rule("/boom/<token>", "boom", _boom)
+        response = app.test_client().get(
+            "/boom/SecretLinkToken42", headers={"Cookie": "session=secret-cookie"}
+        )
         assert response.status_code == 500
         client.flush(timeout=2)
     finally:
@@ -326,7 +329,15 @@ def test_with_a_dsn_errors_go_to_sentry_without_personal_data(make_app, monkeypa
     [exception] = event["exception"]["values"]
     assert exception["type"] == "RuntimeError"
     assert exception["value"] == "stock ledger broke for [email]"
+    assert event["request"]["url"] == "http://localhost/boom/[redacted]"
     assert "secret-cookie" not in json.dumps(event)
+    assert "SecretLinkToken42" not in json.dumps(event)
+    crumbs = [crumb["message"] for crumb in event["breadcrumbs"]["values"]]
+    assert "checking the stock ledger of [email]" in crumbs
+    frames = exception["stacktrace"]["frames"]
+    assert frames and not any("vars" in frame for frame in frames)  # no local variables
+    besides_source = {key: value for key, value in event.items() if key != "exception"}
+    assert "shopper@example.com" not in json.dumps(besides_source)
     assert "user" not in event
 
 
