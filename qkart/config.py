@@ -66,6 +66,24 @@ def _minutes(name: str, default: int) -> int:
     return int(raw)
 
 
+def _log_format(production: bool) -> str:
+    value = (_env("QKART_LOG_FORMAT", "json" if production else "text") or "").lower()
+    if value not in ("json", "text"):
+        raise ConfigError(f"QKART_LOG_FORMAT={value!r}: use json or text")
+    return value
+
+
+def _rate(name: str) -> float:
+    raw = _env(name, "0") or "0"
+    try:
+        value = float(raw)
+    except ValueError:
+        value = -1.0
+    if not 0.0 <= value <= 1.0:
+        raise ConfigError(f"{name}={raw!r}: use a fraction from 0 to 1, like 0.1")
+    return value
+
+
 MIN_SECRET_KEY_LENGTH = 32
 # Keys seen in examples, tutorials and our own tests: anyone could forge cookies with them.
 PLACEHOLDER_KEYS = frozenset(
@@ -224,6 +242,13 @@ def load_config(instance_path: str, overrides: Mapping[str, Any] | None = None) 
         "QKART_POST_LIMIT": _env("QKART_POST_LIMIT", "120 per minute;1500 per hour"),
         "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
         "LOG_LEVEL": _env("LOG_LEVEL", "INFO"),
+        # One JSON object per line for a log aggregator; readable text while developing.
+        "QKART_LOG_FORMAT": _log_format(production),
+        # The bearer token a Prometheus scraper sends to /metrics; unset, /metrics is off.
+        "QKART_METRICS_TOKEN": _env("QKART_METRICS_TOKEN"),
+        # Error reports to Sentry (the optional ``sentry`` extra); unset, nothing is sent.
+        "SENTRY_DSN": _env("SENTRY_DSN"),
+        "SENTRY_TRACES_SAMPLE_RATE": _rate("SENTRY_TRACES_SAMPLE_RATE"),
         # Proxies (PaaS router, load balancer) in front of the app: their X-Forwarded-*
         # headers are trusted, so rate limits see the shopper's address, not the router's.
         "QKART_PROXY_HOPS": int(_env("QKART_PROXY_HOPS", "0") or 0),

@@ -10,13 +10,13 @@ from sqlalchemy import JSON, BigInteger, Date, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from qkart.core.db import UTCDateTime, utcnow
-from qkart.extensions import db
+from qkart.extensions import Model
 
 # BIGINT on PostgreSQL (events pile up); SQLite needs INTEGER for its rowid key.
 EventId = BigInteger().with_variant(Integer(), "sqlite")
 
 
-class AnalyticsEvent(db.Model):
+class AnalyticsEvent(Model):
     """Something a shopper did. No foreign keys: history outlives products and orders."""
 
     __tablename__ = "analytics_events"

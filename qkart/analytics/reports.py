@@ -98,14 +98,14 @@ def _sessions_of(kind: str, begin: datetime, end: datetime):  # noqa: ANN202 (a 
 
 
 def _sessions_with_cart_and_order(begin: datetime, end: datetime) -> int:
-    return db.session.scalar(
+    return db.session.execute(
         select(func.count(distinct(AnalyticsEvent.session))).where(
             AnalyticsEvent.kind == "cart.added",
             AnalyticsEvent.occurred_at >= begin,
             AnalyticsEvent.occurred_at < end,
             AnalyticsEvent.session.in_(_sessions_of("order.placed", begin, end)),
         )
-    )
+    ).scalar_one()
 
 
 def funnel_counts(period: Period, device: str | None = None) -> dict[str, int]:
@@ -123,11 +123,11 @@ def funnel_counts(period: Period, device: str | None = None) -> dict[str, int]:
     ).all()
     counts = {kind: 0 for kind, _ in FUNNEL} | {kind: int(n) for kind, n in rows}
     paid_orders = select(AnalyticsEvent.order_id).where(AnalyticsEvent.kind == "order.paid")
-    counts["order.paid"] = db.session.scalar(
+    counts["order.paid"] = db.session.execute(
         select(func.count(distinct(AnalyticsEvent.session))).where(
             *where, AnalyticsEvent.kind == "order.placed", AnalyticsEvent.order_id.in_(paid_orders)
         )
-    )
+    ).scalar_one()
     return counts
 
 

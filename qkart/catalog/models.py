@@ -23,12 +23,12 @@ from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
 from qkart.core.db import TimestampMixin, UTCDateTime
 from qkart.core.money import Money
 from qkart.core.shop import money
-from qkart.extensions import db
+from qkart.extensions import Model
 
 LOW_STOCK = 5
 
 
-class Category(db.Model):
+class Category(Model):
     __tablename__ = "categories"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -51,7 +51,7 @@ class Category(db.Model):
         return f"<Category {self.slug}>"
 
 
-class Product(TimestampMixin, db.Model):
+class Product(TimestampMixin, Model):
     __tablename__ = "products"
     __table_args__ = (
         CheckConstraint("stock >= 0", name="stock_not_negative"),
@@ -167,7 +167,7 @@ class Product(TimestampMixin, db.Model):
         return f"<Product {self.sku}>"
 
 
-class ProductImage(TimestampMixin, db.Model):
+class ProductImage(TimestampMixin, Model):
     """An uploaded picture of a product, kept in the database so every process serves it."""
 
     __tablename__ = "product_images"
@@ -196,7 +196,7 @@ VARIANT_FORMATS = {"avif": "image/avif", "webp": "image/webp", "jpeg": "image/jp
 VARIANT_EXTENSIONS = {"avif": "avif", "webp": "webp", "jpeg": "jpg"}
 
 
-class ProductImageVariant(TimestampMixin, db.Model):
+class ProductImageVariant(TimestampMixin, Model):
     """One width of an uploaded picture in one format (AVIF, WebP or JPEG), made by a job.
 
     Pages offer them in ``srcset`` lists so a phone downloads a small file; until the
@@ -228,7 +228,7 @@ class ProductImageVariant(TimestampMixin, db.Model):
         return f"media/v/{self.id}-{self.digest}.{VARIANT_EXTENSIONS[self.format]}"
 
 
-class StockMovement(TimestampMixin, db.Model):
+class StockMovement(TimestampMixin, Model):
     """One change of a product's stock and why: received, sold, damaged, returned..."""
 
     __tablename__ = "stock_movements"
@@ -248,7 +248,7 @@ class StockMovement(TimestampMixin, db.Model):
 IMPORT_STATUSES = ("queued", "checking", "saving", "done", "rejected", "failed")
 
 
-class ProductImport(TimestampMixin, db.Model):
+class ProductImport(TimestampMixin, Model):
     """One CSV file of products staff uploaded, and how its import went.
 
     The file is kept with the row so a worker can read it; the report (each bad row

@@ -100,7 +100,7 @@ def where(filters: Filters, *skip: str) -> list[ColumnElement[bool]]:
     return [condition for name, condition in filters.items() if name not in skip]
 
 
-def _with_category(*conditions: ColumnElement[bool]) -> Select[tuple[Product]]:
+def _with_category(*conditions: ColumnElement[bool]) -> Select[Product]:
     """Products with their category loaded in the same query (cards show its name)."""
     return (
         select(Product)

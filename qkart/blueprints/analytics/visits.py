@@ -31,6 +31,7 @@ SKIP_PREFIXES = (
     "/admin",
     "/emails",
     "/analytics",
+    "/metrics",
 )
 
 

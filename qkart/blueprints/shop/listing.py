@@ -3,11 +3,12 @@ counts, removable chips and the one tidy URL each state has."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from urllib.parse import urlencode
 
-from flask import Response, abort, redirect, request, url_for
+from flask import abort, redirect, request, url_for
+from werkzeug.wrappers import Response as BaseResponse
 
 from qkart.blueprints.shop.caching import revalidate
 from qkart.blueprints.shop.context import categories_for_request
@@ -36,7 +37,7 @@ class Chip:
     url: str
 
 
-def catalogue(category: Category | None = None) -> Response:
+def catalogue(category: Category | None = None) -> BaseResponse:
     """A listing page, or its results fragment (htmx) with the heading, title, count
     and facet counts swapped out of band."""
     categories = categories_for_request()
@@ -132,7 +133,7 @@ def _label_counts(form: CatalogueForm, facets: Facets) -> None:
 def _chosen_categories(
     form: CatalogueForm,
     category: Category | None,
-    categories: list[Category] | tuple[Category, ...],
+    categories: Sequence[Category],
     valid: bool,
 ) -> tuple[Category | None, bool]:
     """Which categories the listing shows, and the category page it belongs on.
@@ -201,7 +202,7 @@ def canonical_url(query: catalog.ProductQuery, category: Category | None) -> str
 def chips(
     query: catalog.ProductQuery,
     category: Category | None,
-    categories: list[Category] | tuple[Category, ...],
+    categories: Sequence[Category],
 ) -> list[Chip]:
     """Each active filter with the URL of the listing without it (back to page 1)."""
     query = replace(query, page=1)

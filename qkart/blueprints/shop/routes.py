@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Response, abort, redirect, request, url_for
+from werkzeug.wrappers import Response as BaseResponse
 
 from qkart.blueprints.common import safe_next
 from qkart.blueprints.shop import bp
@@ -47,7 +48,7 @@ def index() -> Response:
 
 
 @bp.get("/products")
-def products() -> Response:
+def products() -> BaseResponse:
     return catalogue()
 
 
@@ -62,7 +63,7 @@ def categories() -> Response:
 
 
 @bp.get("/categories/<slug>")
-def category(slug: str) -> Response:
+def category(slug: str) -> BaseResponse:
     return catalogue(catalog.get_category(slug))
 
 
@@ -100,7 +101,7 @@ def set_view() -> Response:
 
 
 @bp.get("/products/<slug>/quick")
-def quick_view(slug: str) -> Response:
+def quick_view(slug: str) -> BaseResponse:
     """A product's essentials for the catalogue's quick-view dialog (an htmx fragment);
     anyone else asking gets the product page."""
     if not htmx_target():
