@@ -36,7 +36,7 @@ class AnalyticsEvent(Model):
     data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 
 
-class WebVitalCount(db.Model):
+class WebVitalCount(Model):
     """How many page views of one day, page type and device class had a web-vital value in
     one histogram bucket (see ``qkart.analytics.vitals``).
 

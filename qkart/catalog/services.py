@@ -145,7 +145,9 @@ def search_products(query: ProductQuery, filters: Filters | None = None) -> Page
     """
     conditions = where(listing_filters(query) if filters is None else filters)
     total = db.session.scalar(select(func.count()).select_from(Product).where(*conditions))
-    page = Page(items=[], total=total or 0, page=max(query.page, 1), per_page=query.per_page)
+    page: Page[Product] = Page(
+        items=[], total=total or 0, page=max(query.page, 1), per_page=query.per_page
+    )
     if page.past_end:
         return page
     order = _order(query)
