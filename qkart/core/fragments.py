@@ -75,7 +75,7 @@ class FragmentCache:
             for key, html in fragments.items():
                 pipe.set(PREFIX + key, html.encode("utf-8"), ex=REDIS_TTL)
             pipe.execute()
-        except Exception:  # noqa: BLE001  (any Redis failure: the page goes on without it)
+        except Exception:
             self._pause("store")
 
     def clear(self) -> None:
@@ -100,7 +100,7 @@ class FragmentCache:
             return {}
         try:
             values = client.mget([PREFIX + key for key in keys])
-        except Exception:  # noqa: BLE001
+        except Exception:
             self._pause("read")
             return {}
         return {key: v.decode("utf-8") for key, v in zip(keys, values, strict=True) if v}

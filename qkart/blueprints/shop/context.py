@@ -13,7 +13,7 @@ from qkart.blueprints.common import cart_owner, wallet_balance
 from qkart.blueprints.shop import bp
 from qkart.cart.services import item_count
 from qkart.catalog.models import Category
-from qkart.catalog.services import list_categories
+from qkart.catalog.services import shop_categories
 from qkart.core.db import utcnow
 from qkart.core.money import Money
 from qkart.core.shop import setting_money
@@ -25,9 +25,9 @@ from qkart.shipping.services import free_shipping_threshold
 
 
 def categories_for_request() -> Sequence[Category]:
-    """Categories, loaded at most once per request (the footer and filters share them)."""
+    """Categories, kept until the catalogue changes (the footer and filters share them)."""
     if "categories" not in g:
-        g.categories = list_categories()
+        g.categories = shop_categories()
     return g.categories
 
 

@@ -3,7 +3,7 @@ counts, removable chips and the one tidy URL each state has."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from urllib.parse import urlencode
 
@@ -12,13 +12,15 @@ from flask import Response, abort, redirect, request, url_for
 from qkart.blueprints.shop.context import categories_for_request
 from qkart.blueprints.shop.forms import CatalogueForm, ViewForm
 from qkart.catalog import services as catalog
+from qkart.catalog.cache import cached
 from qkart.catalog.facets import Facets, listing_facets
-from qkart.catalog.models import Category
+from qkart.catalog.models import Category, Product
 from qkart.core.events import emit
 from qkart.core.filters import money
 from qkart.core.forms import choices
 from qkart.core.htmx import htmx_target, render
 from qkart.core.money import Money
+from qkart.core.pagination import Page
 from qkart.core.shop import currency
 from qkart.search import services as search
 
@@ -45,19 +47,19 @@ def catalogue(category: Category | None = None) -> Response:
     canonical = canonical_url(query, category)
     if valid and not htmx_target() and _untidy(category):
         return redirect(canonical)  # the empty fields of a plain GET form leave the URL
-    filters = catalog.listing_filters(query)
-    results = catalog.search_products(query, filters)
+    listing = Listing(query, categories)
+    results = listing.results()
     if results.past_end and (results.total or query.page > 1):
         abort(404)
     corrected = None
     if query.q and not results.total and query.page == 1:
         corrected = search.did_you_mean(query.q)
         if corrected:
-            query = replace(query, q=corrected)
-            filters = catalog.listing_filters(query)
-            results = catalog.search_products(query, filters)
+            listing = Listing(replace(query, q=corrected), categories)
+            results = listing.results()
             corrected = corrected if results.total else None
-            query = query if corrected else replace(query, q=form.q.data)
+            listing = listing if corrected else Listing(query, categories)
+            query = listing.query if corrected else replace(query, q=form.q.data)
     if htmx_target() == "more-results":  # the next page's cards, as the shopper scrolls
         return render(
             "shop/products.html",
@@ -68,7 +70,7 @@ def catalogue(category: Category | None = None) -> Response:
         )
     if query.q and query.page == 1 and request.headers.get("HX-Trigger") != "q":
         emit("shop.searched", q=form.q.data or query.q, results=results.total)
-    facets = listing_facets(query, filters, categories)
+    facets = listing.facets()
     _label_counts(form, facets)
     response = render(
         "shop/products.html",
@@ -97,6 +99,45 @@ def catalogue(category: Category | None = None) -> Response:
         typing = request.headers.get("HX-Trigger") == "q"
         response.headers["HX-Replace-Url" if typing else "HX-Push-Url"] = canonical
     return response
+
+
+class Listing:
+    """One listing's page of products and facet counts, kept until the catalogue
+    changes (``qkart.catalog.cache``); only the page's products are read each time."""
+
+    def __init__(self, query: catalog.ProductQuery, categories: Sequence[Category]) -> None:
+        self.query = query
+        self._categories = categories
+        self._filters: catalog.Filters | None = None
+
+    def filters(self) -> catalog.Filters:
+        if self._filters is None:
+            self._filters = catalog.listing_filters(self.query)
+        return self._filters
+
+    def results(self) -> Page[Product]:
+        kept = cached(("listing", self.query), self._listed)
+        return Page(catalog.products_by_ids(kept.ids), kept.total, kept.page, kept.per_page)
+
+    def facets(self) -> Facets:
+        return cached(("facets", self.query), self._facets)
+
+    def _listed(self) -> Listed:
+        found = catalog.search_products(self.query, self.filters())
+        return Listed(tuple(p.id for p in found.items), found.total, found.page, found.per_page)
+
+    def _facets(self) -> Facets:
+        return listing_facets(self.query, self.filters(), self._categories)
+
+
+@dataclass(frozen=True)
+class Listed:
+    """A listing's page as kept: its products' ids, in order, and its pager's numbers."""
+
+    ids: tuple[int, ...]
+    total: int
+    page: int
+    per_page: int
 
 
 def _view() -> str:

@@ -58,7 +58,10 @@ def categories() -> Response:
 
 @bp.get("/categories/<slug>")
 def category(slug: str) -> Response:
-    return catalogue(catalog.get_category(slug))
+    found = next((c for c in categories_for_request() if c.slug == slug), None)
+    if found is None:
+        abort(404, "We could not find that category.")
+    return catalogue(found)
 
 
 @bp.get("/products/<slug>")
