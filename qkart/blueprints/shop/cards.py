@@ -7,7 +7,7 @@ category's name, its picture's variants, the locale and currency of its price, w
 it sits (which decides how its image loads), the grid or list view, whether the
 viewer is staff and whether the product is in their wishlist, plus a digest of the
 card's templates. A staff edit, a sale that changes the stock shown, a new review or a
-new deploy therefore gives a new key; there is nothing to invalidate by hand.
+deploy that changes any template therefore gives a new key; there is nothing to invalidate by hand.
 
 What differs per visitor and is not in the key is left as a hole and filled per page:
 the CSRF token of the card's forms and the wishlist heart's way back.
@@ -16,11 +16,11 @@ the CSRF token of the card's forms and the wishlist heart's way back.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from flask import Flask, current_app, request
+from flask import Flask, current_app, g, request
 from flask_wtf.csrf import generate_csrf
 from jinja2 import Template
 from markupsafe import Markup, escape
@@ -28,20 +28,13 @@ from markupsafe import Markup, escape
 from qkart.blueprints.media.pictures import picture_of
 from qkart.blueprints.shop import bp
 from qkart.blueprints.wishlist.context import is_shopper, saved_ids
+from qkart.catalog.cache import catalog_cache
 from qkart.catalog.images import Picture
 from qkart.catalog.models import Product
 from qkart.core.fragments import fragments
 from qkart.settings.services import setting
 
 CARD_TEMPLATE = "shop/_product_card.html"
-# What the card's template includes or imports: a change to any of them is a new card.
-CARD_SOURCES = (
-    CARD_TEMPLATE,
-    "shop/_add_to_cart.html",
-    "wishlist/_heart.html",
-    "_images.html",
-    "_forms.html",
-)
 # Raw "<" never comes out of an escaped value, so these cannot clash with content.
 CSRF_HOLE = Markup("<qk-csrf>")
 NEXT_HOLE = Markup("<qk-next>")
@@ -62,17 +55,6 @@ def loading_for(position: int) -> str:
     if position == 1:
         return "high"
     return "eager" if position <= EAGER_CARDS else "lazy"
-
-
-def _template_digest(app: Flask) -> str:
-    cached = app.extensions.get("qkart_card_digest")
-    if cached is None or app.debug:
-        digest = hashlib.blake2b(digest_size=8)
-        for name in CARD_SOURCES:
-            source, _, _ = app.jinja_env.loader.get_source(app.jinja_env, name)  # type: ignore[union-attr]
-            digest.update(source.encode("utf-8"))
-        cached = app.extensions["qkart_card_digest"] = digest.hexdigest()
-    return cached
 
 
 def _picture_key(picture: Picture | None) -> tuple[Any, ...] | None:
@@ -161,7 +143,7 @@ def _contexts(products: Sequence[Product], first: int, view: str) -> list[CardCo
 def card_html(contexts: Sequence[CardContext]) -> list[str]:
     """Each card's HTML with its holes, from the cache or freshly drawn (then kept)."""
     app = current_app._get_current_object()  # type: ignore[attr-defined]
-    templates = _template_digest(app)
+    templates = templates_digest(app)
     keys = [c.key(templates) for c in contexts]
     cache = fragments(app)
     found = cache.get_many(keys)
@@ -191,3 +173,42 @@ def product_cards(products: Sequence[Product], first: int = 1, view: str = "grid
     if not products:
         return Markup("")
     return fill_holes("".join(card_html(_contexts(products, first, view))))
+
+
+def templates_digest(app: Flask) -> str:
+    """A digest of every template's source: a deploy that changes any starts afresh."""
+    cached = app.extensions.get("qkart_templates_digest")
+    if cached is None or app.debug:
+        env = app.jinja_env
+        digest = hashlib.blake2b(digest_size=8)
+        for name in sorted(env.list_templates()):
+            source, _, _ = env.loader.get_source(env, name)  # type: ignore[union-attr]
+            digest.update(name.encode("utf-8") + b"\0" + source.encode("utf-8"))
+        cached = app.extensions["qkart_templates_digest"] = digest.hexdigest()
+    return cached
+
+
+@bp.app_template_global()
+def cached_block(name: str, *depends: Any, caller: Callable[[], str], cache: bool = True) -> Markup:
+    """A template block drawn once per catalogue generation and per ``depends``::
+
+        {% call cached_block("footer", shop_name, year) %}...{% endcall %}
+
+    ``depends`` must name everything the block shows beyond the catalogue (which the
+    generation covers); a block that carries a visitor's CSRF token is refused, since
+    it would be served to others. ``cache=False`` just draws it (a form in error).
+    """
+    if not cache:
+        return Markup(caller())
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    parts = (name, templates_digest(app), catalog_cache(app).generation(), depends)
+    key = "block:" + hashlib.blake2b(repr(parts).encode("utf-8"), digest_size=16).hexdigest()
+    store = fragments(app)
+    html = store.get_many([key]).get(key)
+    if html is None:
+        html = str(caller())
+        if "csrf_token" in html:
+            raise RuntimeError(f"block {name!r} holds a CSRF token and cannot be shared")
+        if not g.get("render_degraded"):  # drawn without the database: not for others
+            store.set_many({key: html})
+    return Markup(html)

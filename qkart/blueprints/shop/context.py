@@ -73,6 +73,7 @@ def _free_shipping_over() -> Money | None:
         return free_shipping_threshold()
     except SQLAlchemyError:
         db.session.rollback()  # the error page of a failed database must still render
+        g.render_degraded = True  # and what it draws is not kept (cards.cached_block)
         return None
 
 
@@ -87,4 +88,5 @@ class _LazyCategories:
             return iter(top_categories(categories_for_request(), 8))
         except SQLAlchemyError:
             db.session.rollback()
+            g.render_degraded = True
             return iter(())
