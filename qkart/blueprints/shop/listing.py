@@ -109,6 +109,7 @@ class Listing:
         self.query = query
         self._categories = categories
         self._filters: catalog.Filters | None = None
+        self._found: Page[Product] | None = None
 
     def filters(self) -> catalog.Filters:
         if self._filters is None:
@@ -117,13 +118,15 @@ class Listing:
 
     def results(self) -> Page[Product]:
         kept = cached(("listing", self.query), self._listed)
+        if self._found is not None:  # just read: its products are loaded already
+            return self._found
         return Page(catalog.products_by_ids(kept.ids), kept.total, kept.page, kept.per_page)
 
     def facets(self) -> Facets:
         return cached(("facets", self.query), self._facets)
 
     def _listed(self) -> Listed:
-        found = catalog.search_products(self.query, self.filters())
+        found = self._found = catalog.search_products(self.query, self.filters())
         return Listed(tuple(p.id for p in found.items), found.total, found.page, found.per_page)
 
     def _facets(self) -> Facets:
