@@ -6,11 +6,10 @@ into minor units; every sum after that is exact integer arithmetic.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from functools import lru_cache
-
-from collections.abc import Callable
 
 from babel import Locale
 from babel.numbers import get_currency_precision
