@@ -3,11 +3,12 @@ home page and "customers also bought" all show the same cards.
 
 A card is rendered from an explicit context (never the page's), and its cache key is
 made of every value in that context: the product's fields the card shows, its
-category's name, its picture's variants, the locale and currency of its price, where
-it sits (which decides how its image loads), the grid or list view, whether the
-viewer is staff and whether the product is in their wishlist, plus a digest of the
-card's templates. A staff edit, a sale that changes the stock shown, a new review or a
-deploy that changes any template therefore gives a new key; there is nothing to invalidate by hand.
+category's name, its picture's variants (or its drawing's versioned URL), the locale
+and currency of its price, where it sits (which decides how its image loads), the
+grid or list view, whether the viewer is staff and whether the product is in their
+wishlist, plus a digest of every template. A staff edit, a sale that changes the stock
+shown, a new review or a deploy that changes a template therefore gives a new key;
+there is nothing to invalidate by hand.
 
 What differs per visitor and is not in the key is left as a hole and filled per page:
 the CSRF token of the card's forms and the wishlist heart's way back.
@@ -31,6 +32,7 @@ from qkart.blueprints.wishlist.context import is_shopper, saved_ids
 from qkart.catalog.cache import catalog_cache
 from qkart.catalog.images import Picture
 from qkart.catalog.models import Product
+from qkart.core.assets import image_url
 from qkart.core.fragments import fragments
 from qkart.settings.services import setting
 
@@ -91,7 +93,7 @@ class CardContext:
             p.id,
             p.slug,
             p.name,
-            p.image,
+            image_url(p.image) if self.picture is None else p.image,  # a drawing's URL
             p.category.name,
             p.price,
             str(p.rating),

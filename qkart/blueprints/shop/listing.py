@@ -10,7 +10,7 @@ from urllib.parse import urlencode
 from flask import Response, abort, redirect, request, url_for
 
 from qkart.blueprints.shop.context import categories_for_request
-from qkart.blueprints.shop.forms import CatalogueForm, ViewForm
+from qkart.blueprints.shop.forms import CatalogueForm
 from qkart.catalog import services as catalog
 from qkart.catalog.cache import cached
 from qkart.catalog.facets import Facets, listing_facets
@@ -66,7 +66,7 @@ def catalogue(category: Category | None = None) -> Response:
             RESULTS,
             results=results,
             page_url=_pages(query, category),
-            view_form=ViewForm(formdata=None, view=_view()),
+            view=_view(),
         )
     if query.q and query.page == 1 and request.headers.get("HX-Trigger") != "q":
         emit("shop.searched", q=form.q.data or query.q, results=results.total)
@@ -88,7 +88,7 @@ def catalogue(category: Category | None = None) -> Response:
         corrected=corrected,
         canonical_url=request.url_root.rstrip("/") + canonical,
         canonical_path=canonical,
-        view_form=ViewForm(formdata=None, view=_view(), next=canonical),
+        view=_view(),  # the toggle is plain HTML: a form object costs more than it says
         node=catalog.find_node(catalog.category_nodes(categories), category.id)
         if category is not None and not htmx_target()
         else None,
