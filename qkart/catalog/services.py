@@ -227,6 +227,13 @@ def shop_categories() -> Sequence[Category]:
     return cached("shop_categories", _detached_categories)
 
 
+def category_exists(slugs: Sequence[str]) -> bool:
+    """Whether any of ``slugs`` names a category (one small query)."""
+    return (
+        db.session.scalar(select(Category.id).where(Category.slug.in_(slugs)).limit(1)) is not None
+    )
+
+
 def _detached_categories() -> tuple[Category, ...]:
     table = Category.__table__
     rows = db.session.execute(select(table).order_by(table.c.position, table.c.name)).mappings()

@@ -260,3 +260,17 @@ def test_without_redis_a_change_in_another_process_shows_within_the_ttl(
     later = time.monotonic() + cache.LOCAL_TTL + 1
     monkeypatch.setattr(cache, "time", SimpleNamespace(monotonic=lambda: later))
     assert "Showing 1–2 of 2 products" in shopper.get("/products").get_data(as_text=True)
+
+
+def test_without_redis_a_category_added_in_another_process_opens_at_once(app, make_app, factory):
+    factory.product("Walnut Lamp")
+    reader = make_app()
+    shopper = reader.test_client()
+    assert shopper.get("/products").status_code == 200  # its categories are kept now
+    garden = factory.category("Garden")
+    factory.product("Rake", category=garden)
+    page = shopper.get("/categories/garden")
+    assert page.status_code == 200 and ">Rake</h3>" in page.get_data(as_text=True)
+    filtered = shopper.get("/products?category=garden&category=general")
+    assert filtered.status_code == 200 and "Rake" in filtered.get_data(as_text=True)
+    assert shopper.get("/categories/no-such-thing").status_code == 404

@@ -9,7 +9,7 @@ from urllib.parse import urlencode
 
 from flask import Response, abort, redirect, request, url_for
 
-from qkart.blueprints.shop.context import categories_for_request
+from qkart.blueprints.shop.context import categories_naming
 from qkart.blueprints.shop.forms import CatalogueForm
 from qkart.catalog import services as catalog
 from qkart.catalog.cache import cached
@@ -39,7 +39,7 @@ class Chip:
 def catalogue(category: Category | None = None) -> Response:
     """A listing page, or its results fragment (htmx) with the heading, title, count
     and facet counts swapped out of band."""
-    categories = categories_for_request()
+    categories = categories_naming(request.args.getlist("category")[:50])
     form = CatalogueForm(request.args)
     valid = form.validate() if request.args else True
     category, valid = _chosen_categories(form, category, categories, valid)

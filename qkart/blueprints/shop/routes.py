@@ -6,7 +6,7 @@ from flask import Response, abort, redirect, request, url_for
 
 from qkart.blueprints.common import safe_next
 from qkart.blueprints.shop import bp
-from qkart.blueprints.shop.context import categories_for_request
+from qkart.blueprints.shop.context import categories_for_request, categories_naming
 from qkart.blueprints.shop.forms import ViewForm
 from qkart.blueprints.shop.listing import catalogue
 from qkart.blueprints.shop.reviews import product_page
@@ -58,7 +58,7 @@ def categories() -> Response:
 
 @bp.get("/categories/<slug>")
 def category(slug: str) -> Response:
-    found = next((c for c in categories_for_request() if c.slug == slug), None)
+    found = next((c for c in categories_naming([slug]) if c.slug == slug), None)
     if found is None:
         abort(404, "We could not find that category.")
     return catalogue(found)
