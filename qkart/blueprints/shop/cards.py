@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import Flask, current_app, g, request
+from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 from jinja2 import Template
 from markupsafe import Markup, escape
@@ -122,8 +123,6 @@ class CardContext:
 
 
 def _contexts(products: Sequence[Product], first: int, view: str) -> list[CardContext]:
-    from flask_login import current_user
-
     viewer = Viewer(is_staff=bool(current_user.is_authenticated and current_user.is_staff))
     saved = saved_ids() if is_shopper() else set()
     locale, currency = setting("QKART_LOCALE"), current_app.config["QKART_CURRENCY"]
