@@ -179,9 +179,7 @@ def _paid_orders(begin: datetime):  # noqa: ANN202 (a subquery)
     )
 
 
-def _steps(
-    period: Period, *groups: Any, device: str | None = None
-) -> tuple[list[Any], list[Any]]:
+def _steps(period: Period, *groups: Any, device: str | None = None) -> tuple[list[Any], list[Any]]:
     """Distinct sessions per funnel step, and placed-and-paid sessions, grouped by
     ``groups`` (columns or expressions): two queries whatever the grouping."""
     begin, end = period.bounds()
