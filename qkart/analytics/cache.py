@@ -42,7 +42,6 @@ from qkart.core.db import utcnow
 from qkart.core.shop import shop_today
 from qkart.extensions import db, queue
 
-
 INLINE_DAYS = 92
 TODAY_SECONDS = 300
 CLOSED_TTL = timedelta(days=7)
