@@ -132,12 +132,12 @@ def seed(
     history_in_production: bool,
 ) -> None:
     """Load the demo shop: the classic catalogue and a demo shopper (idempotent)."""
-    if history_days and current_app.config["QKART_ENV"] == "production":
-        if not history_in_production:
-            raise click.UsageError(
-                "QKART_ENV=production: not writing a generated history of customers and "
-                "orders into a live shop. Add --history-in-production if you mean it."
-            )
+    live = current_app.config["QKART_ENV"] == "production"
+    if history_days and live and not history_in_production:
+        raise click.UsageError(
+            "QKART_ENV=production: not writing a generated history of customers and "
+            "orders into a live shop. Add --history-in-production if you mean it."
+        )
     if count:
         with click.progressbar(length=count, label=f"Generating {count} products") as bar:
             catalogue_seed.load_synthetic(count, batch=batch, progress=bar.update)
