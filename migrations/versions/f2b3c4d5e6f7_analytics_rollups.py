@@ -1,6 +1,7 @@
 """analytics rollups
 
-Report runs (heavy report ranges computed by a worker, with progress, kept as a cache),
+Daily summaries of the events for closed days (distinct sessions per funnel step and
+device, searches per text), the state of those summaries, report runs (heavy report ranges computed by a worker, with progress, kept as a cache),
 and the events' kind-and-time index made covering on PostgreSQL, so that the funnel of a
 month of a million events is read from the index alone.
 
@@ -43,6 +44,33 @@ def upgrade() -> None:
     op.create_index(
         "ix_analytics_report_runs_expires", "analytics_report_runs", ["expires_at"]
     )
+    op.create_table(
+        "analytics_daily",
+        sa.Column("zone", sa.String(length=64), nullable=False),
+        sa.Column("day", sa.Date(), nullable=False),
+        sa.Column("kind", sa.String(length=30), nullable=False),
+        sa.Column("device", sa.String(length=8), nullable=False),
+        sa.Column("sessions", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("zone", "day", "kind", "device", name=op.f("pk_analytics_daily")),
+    )
+    op.create_table(
+        "analytics_daily_searches",
+        sa.Column("zone", sa.String(length=64), nullable=False),
+        sa.Column("day", sa.Date(), nullable=False),
+        sa.Column("q", sa.String(length=100), nullable=False),
+        sa.Column("searches", sa.Integer(), nullable=False),
+        sa.Column("empty", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("zone", "day", "q", name=op.f("pk_analytics_daily_searches")),
+    )
+    op.create_table(
+        "analytics_rollup_state",
+        sa.Column("zone", sa.String(length=64), nullable=False),
+        sa.Column("through", sa.Date(), nullable=True),
+        sa.Column(
+            "event_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
+        ),
+        sa.PrimaryKeyConstraint("zone", name=op.f("pk_analytics_rollup_state")),
+    )
     op.drop_index("ix_analytics_events_kind_time", table_name="analytics_events")
     op.create_index(
         "ix_analytics_events_kind_time",
@@ -55,5 +83,8 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_index("ix_analytics_events_kind_time", table_name="analytics_events")
     op.create_index("ix_analytics_events_kind_time", "analytics_events", ["kind", "occurred_at"])
+    op.drop_table("analytics_rollup_state")
+    op.drop_table("analytics_daily_searches")
+    op.drop_table("analytics_daily")
     op.drop_index("ix_analytics_report_runs_expires", table_name="analytics_report_runs")
     op.drop_table("analytics_report_runs")

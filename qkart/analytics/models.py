@@ -74,3 +74,43 @@ class ReportRun(TimestampMixin, db.Model):
     @property
     def percent(self) -> int:
         return self.done_steps * 100 // max(self.total_steps, 1)
+
+
+class DailyFunnel(db.Model):
+    """Closed days of the shop's calendar, summarised: distinct sessions per step.
+
+    ``kind`` is a funnel step, or ``order.paid`` (sessions whose placed order is paid),
+    or ``cart.ordered`` (sessions that added to cart and ordered that day). Rows belong
+    to the time zone they were counted in, so a change of zone never mixes calendars.
+    """
+
+    __tablename__ = "analytics_daily"
+
+    zone: Mapped[str] = mapped_column(String(64), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(30), primary_key=True)
+    device: Mapped[str] = mapped_column(String(8), primary_key=True)
+    sessions: Mapped[int] = mapped_column(Integer)
+
+
+class DailySearch(db.Model):
+    """Closed days' searches: how often each text was searched, and found nothing."""
+
+    __tablename__ = "analytics_daily_searches"
+
+    zone: Mapped[str] = mapped_column(String(64), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    q: Mapped[str] = mapped_column(String(100), primary_key=True)
+    searches: Mapped[int] = mapped_column(Integer)
+    empty: Mapped[int] = mapped_column(Integer)
+
+
+class RollupState(db.Model):
+    """How far the daily summaries of a zone go: every closed day up to ``through``,
+    from the events up to ``event_id`` (later events may change a closed day)."""
+
+    __tablename__ = "analytics_rollup_state"
+
+    zone: Mapped[str] = mapped_column(String(64), primary_key=True)
+    through: Mapped[date | None] = mapped_column(Date, default=None)
+    event_id: Mapped[int] = mapped_column(EventId, default=0)
