@@ -116,6 +116,11 @@ def refresh() -> date:
     return yesterday
 
 
+def summarise_closed_days() -> str:
+    """The scheduled chore: summaries kept current every minute, so pages seldom wait."""
+    return refresh().isoformat()
+
+
 def _first_day() -> date | None:
     first = db.session.scalar(select(func.min(E.occurred_at)))
     return day_of(first) if first else None
