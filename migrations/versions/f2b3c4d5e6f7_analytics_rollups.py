@@ -69,6 +69,7 @@ def upgrade() -> None:
         sa.Column(
             "event_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
         ),
+        sa.Column("version", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint("zone", name=op.f("pk_analytics_rollup_state")),
     )
     op.drop_index("ix_analytics_events_kind_time", table_name="analytics_events")

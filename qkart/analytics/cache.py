@@ -21,7 +21,8 @@ A result is kept under a key made of the report, the range and the freshness of 
 data behind it: a range that includes the shop's today is recomputed every
 ``TODAY_SECONDS`` (new events keep arriving); a closed range is kept for
 ``CLOSED_TTL``, and only as long as no order changed (a late payment, a refund or a
-cancellation updates the order, which changes the key).
+cancellation updates the order) and the daily summaries were not redone (a new day
+closed, or late events changed a closed day): either changes the key.
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ from typing import Any
 from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 
+from qkart.analytics import rollups
 from qkart.analytics.models import ReportRun
 from qkart.analytics.reports import Period
 from qkart.core.db import utcnow
@@ -74,13 +76,15 @@ def _resolve(name: str) -> Report:
 
 
 def freshness(period: Period) -> str:
-    """What the key of a result depends on besides the report and the range."""
+    """What the key of a result depends on besides the report and the range: the time
+    (in steps of ``TODAY_SECONDS``) for a range that includes today; for a closed range,
+    the last change of an order and the version of the daily summaries."""
     if period.end >= shop_today():
         return f"t{int(utcnow().timestamp()) // TODAY_SECONDS}"
     from qkart.orders.models import Order
 
     changed = db.session.scalar(select(func.max(Order.updated_at)))
-    return f"o{int(changed.timestamp() * 1000) if changed else 0}"
+    return f"o{int(changed.timestamp() * 1000) if changed else 0}v{rollups.version()}"
 
 
 def key_of(report: Report, period: Period) -> str:

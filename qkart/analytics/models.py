@@ -114,3 +114,5 @@ class RollupState(db.Model):
     zone: Mapped[str] = mapped_column(String(64), primary_key=True)
     through: Mapped[date | None] = mapped_column(Date, default=None)
     event_id: Mapped[int] = mapped_column(EventId, default=0)
+    # Bumped whenever closed days are (re)summarised (report caches key on it).
+    version: Mapped[int] = mapped_column(Integer, default=0)

@@ -22,6 +22,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import case, delete, distinct, func, insert, literal, select, union_all
+from sqlalchemy.exc import IntegrityError
 
 from qkart.analytics.calendar import as_date, day_of, json_key, local_day, midnight
 from qkart.analytics.models import AnalyticsEvent, DailyFunnel, DailySearch, RollupState
@@ -100,20 +101,40 @@ def refresh() -> date:
         return yesterday  # the usual case: nothing to do, and no lock taken
     # Two pages refreshing at once: the second waits here, then finds less to do.
     state = db.session.get(RollupState, zone.key, with_for_update=True, populate_existing=True)
+    first_time = state is None
     if state is None:
-        state = RollupState(zone=zone.key, through=None, event_id=0)
-        db.session.add(state)
+        state = _new_state(zone.key)
     dirty: set[date] = set()
     if state.through is None or state.through < yesterday:
         first = state.through + timedelta(days=1) if state.through else _first_day()
         dirty |= set(_days(first, yesterday)) if first else set()
-    if state.event_id and top > state.event_id:
+    if not first_time and top > state.event_id:
         dirty |= _changed_days(state.event_id, today_begins)
     if dirty:
         summarise(dirty)
+        state.version += 1
     state.through, state.event_id = yesterday, top
     db.session.flush()
     return yesterday
+
+
+def _new_state(zone: str) -> RollupState:
+    """The zone's state row, made once even when two pages ask at the same moment."""
+    try:
+        with db.session.begin_nested():
+            state = RollupState(zone=zone, through=None, event_id=0, version=0)
+            db.session.add(state)
+        return state
+    except IntegrityError:
+        return db.session.get(RollupState, zone, with_for_update=True, populate_existing=True)
+
+
+def version() -> int:
+    """Bumped whenever closed days are (re)summarised: results computed from the
+    summaries of an earlier version may be stale."""
+    refresh()
+    state = db.session.get(RollupState, shop_timezone().key)
+    return state.version if state is not None else 0
 
 
 def summarise_closed_days() -> str:

@@ -91,11 +91,19 @@ def test_a_result_is_kept_only_while_its_data_is_unchanged(app, factory):
         with_today = reports.Period(today - timedelta(days=100), today)
         before = cache.key_of(reports.overview, long_ago)
         assert cache.key_of(reports.overview, with_today).split(":")[-1].startswith("t")
+        db.session.commit()  # the summaries made on the way
         user = factory.user("reports-key@example.com")
         from tests.support.orders import order_of
 
         order_of(app, user, factory.product(price=1_000), status="paid")
-        assert cache.key_of(reports.overview, long_ago) != before  # an order changed
+        after_order = cache.key_of(reports.overview, long_ago)
+        db.session.commit()
+        assert after_order != before  # an order changed
+        late = datetime.combine(today - timedelta(days=50), time(9), tzinfo=UTC)
+        db.session.add(AnalyticsEvent(kind="session.started", session="late", occurred_at=late))
+        db.session.commit()
+        assert cache.key_of(reports.overview, long_ago) != after_order  # a closed day changed
+        assert reports.by_day(long_ago)[70].sessions == 1  # and is summarised again
         with pytest.raises(ValueError):
             cache.report_name(lambda period, progress: None)
 
