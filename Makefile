@@ -7,6 +7,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 5000
 PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/qkart_test
+PG_TEST_REDIS_URL ?= redis://127.0.0.1:6379/9
 export FLASK_APP := wsgi
 
 
@@ -37,8 +38,9 @@ run: $(STAMP)
 
 test: $(STAMP)
 	rm -f .coverage .coverage.*
-	$(MAKE) --no-print-directory test-sqlite
-	$(MAKE) --no-print-directory test-postgres
+	@# The two passes share nothing (own databases, own Redis db) and each keeps one core
+	@# busy, so they run side by side; each pass's output is printed whole when it ends.
+	$(MAKE) --no-print-directory --jobs=2 --output-sync=target test-sqlite test-postgres
 	$(MAKE) --no-print-directory coverage
 
 test-sqlite: $(STAMP) tools/node_modules
@@ -47,7 +49,7 @@ test-sqlite: $(STAMP) tools/node_modules
 
 test-postgres: $(STAMP)
 	@echo "== tests on PostgreSQL =="
-	QKART_TEST_DB=postgres TEST_DATABASE_URL=$(PG_TEST_URL) $(BIN)/pytest -m "not browser" --cov --cov-report= -p no:cacheprovider $(PYTEST_ARGS)
+	QKART_TEST_DB=postgres TEST_DATABASE_URL=$(PG_TEST_URL) TEST_REDIS_URL=$(PG_TEST_REDIS_URL) $(BIN)/pytest -m "not browser" --cov --cov-report= -p no:cacheprovider $(PYTEST_ARGS)
 
 coverage: $(STAMP)
 	$(BIN)/coverage combine --quiet || true

@@ -16,6 +16,8 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
+from qkart.core.signing import CurrentSigningKeys
+
 
 class ConfigError(RuntimeError):
     """The environment cannot run QKart; the message says which variable to set."""
@@ -191,12 +193,15 @@ def load_config(instance_path: str, overrides: Mapping[str, Any] | None = None) 
         # A Redis hiccup must neither lock everyone out nor switch the limits off:
         # counting goes on in process memory (with a logged warning) until Redis is back.
         "RATELIMIT_SWALLOW_ERRORS": True,
+        "QKART_POST_LIMIT": _env("QKART_POST_LIMIT", "120 per minute;1500 per hour"),
         "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
         "LOG_LEVEL": _env("LOG_LEVEL", "INFO"),
         # Proxies (PaaS router, load balancer) in front of the app: their X-Forwarded-*
         # headers are trusted, so rate limits see the shopper's address, not the router's.
         "QKART_PROXY_HOPS": int(_env("QKART_PROXY_HOPS", "0") or 0),
         "WTF_CSRF_TIME_LIMIT": None,
+        # Form tokens are signed with the current key and checked against the fallbacks too.
+        "WTF_CSRF_SECRET_KEY": CurrentSigningKeys(),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": production,

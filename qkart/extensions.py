@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask import current_app, request
 from flask_compress import Compress
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -17,6 +18,27 @@ db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
 login_manager = RotatingLoginManager()
 csrf = CSRFProtect()
-limiter = Limiter(key_func=get_remote_address, default_limits=[], headers_enabled=True)
+
+
+def _post_limit() -> str:
+    """Every address's budget of POSTs across the whole shop (``QKART_POST_LIMIT``)."""
+    return str(current_app.config.get("QKART_POST_LIMIT") or "120 per minute;1500 per hour")
+
+
+def _reads(*_: object) -> bool:
+    """Only state-changing requests draw on the shared budget: browsing is never limited."""
+    return request.method in ("GET", "HEAD", "OPTIONS")
+
+
+# One budget per address for every POST (a person clicking never comes near it; a script
+# hammering forms does), beside the tighter per-route limits on login, register, forgot
+# password and suggestions. Webhooks and health checks are exempt at their routes.
+limiter = Limiter(
+    key_func=get_remote_address,
+    default_limits=[],
+    application_limits=[_post_limit],
+    application_limits_exempt_when=_reads,
+    headers_enabled=True,
+)
 queue = JobQueue()
 compress = Compress()

@@ -29,7 +29,7 @@ KINDS = {
     "session.started": "a new anonymous session",
     "product.viewed": "a product page",
     "search": "a catalogue search (data: q, results)",
-    "cart.added": "added to cart (quantity in data)",
+    "cart.added": "added to cart (quantity in data; value: price x quantity)",
     "cart.removed": "a cart line removed",
     "checkout.started": "the checkout page opened",
     "checkout.step": "a checkout step answered (data: step)",

@@ -34,8 +34,10 @@ def searched(q: str, results: int) -> None:
 
 
 @subscribe("cart.item_added")
-def item_added(product_id: int, quantity: int) -> None:
-    analytics.record("cart.added", product_id=product_id, quantity=quantity)
+def item_added(product_id: int, quantity: int, unit_price: int | None = None) -> None:
+    """The line's value rides along, so the abandonment report can say what carts held."""
+    value = unit_price * quantity if unit_price is not None else None
+    analytics.record("cart.added", product_id=product_id, value=value, quantity=quantity)
 
 
 @subscribe("cart.item_removed")

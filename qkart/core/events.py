@@ -33,7 +33,10 @@ EVENTS = {
     "review.posted": "review_id, product_id, user_id, rating: a shopper reviewed a product",
     "shop.product_viewed": "product_id: a shopper opened a product's page",
     "shop.searched": "q, results: a catalogue search (first page) and how many it found",
-    "cart.item_added": "product_id, quantity: a shopper put a product in the cart",
+    "cart.item_added": (
+        "product_id, quantity, unit_price (minor units, may be absent): a shopper put a "
+        "product in the cart"
+    ),
     "cart.item_removed": "product_id: a shopper took a line out of the cart",
     "checkout.started": "a shopper opened the checkout",
     "checkout.step_done": "step: a checkout step was answered",

@@ -2,11 +2,13 @@
 
 ``SECRET_KEY_FALLBACKS`` holds the keys used before the current one. Flask 3.1
 reads it for the session cookie; everything QKart signs itself goes through here,
-so e-mailed links and the remember-me cookie keep working across a rotation too.
+so e-mailed links, the remember-me cookie and form (CSRF) tokens keep working across
+a rotation too.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 from flask import current_app
@@ -20,6 +22,21 @@ def signing_keys() -> list[str]:
     accepts any, so links and cookies made before a rotation keep working."""
     fallbacks = [key for key in current_app.config.get("SECRET_KEY_FALLBACKS") or [] if key]
     return [*fallbacks, current_app.config["SECRET_KEY"]]
+
+
+class CurrentSigningKeys:
+    """``signing_keys()`` of the app at the moment of use, as an iterable.
+
+    Flask-WTF signs form tokens with ``WTF_CSRF_SECRET_KEY`` and hands it straight to
+    itsdangerous, which takes a list of keys; this object stands in that setting so a
+    form opened before a rotation is still accepted after it (not "expired").
+    """
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(signing_keys())
+
+    def __repr__(self) -> str:  # never print a key in a config dump
+        return "<SECRET_KEY and SECRET_KEY_FALLBACKS>"
 
 
 def serializer(salt: str) -> URLSafeTimedSerializer:

@@ -59,3 +59,24 @@ def test_a_key_rotation_keeps_sessions_remember_me_and_emailed_links(make_app, f
         assert by_remember.get("/account").status_code == status
     assert rotated.test_client().get(link).status_code == 200
     assert forgotten.test_client().get(link).status_code == 400
+
+
+def test_a_form_opened_before_a_rotation_is_still_accepted_after_it(make_app, factory):
+    product = factory.product(stock=5)
+    before = make_app(SECRET_KEY=OLD, WTF_CSRF_ENABLED=True)
+    browser = before.test_client()
+    page = browser.get("/products")
+    token = page.get_data(as_text=True).split('"X-CSRFToken": "')[1].split('"')[0]
+    session = _cookie(page, "session")
+
+    rotated = make_app(SECRET_KEY=NEW, SECRET_KEY_FALLBACKS=[OLD], WTF_CSRF_ENABLED=True)
+    forgotten = make_app(SECRET_KEY=NEW, WTF_CSRF_ENABLED=True)
+    for app, status in ((rotated, 303), (forgotten, 400)):
+        client = app.test_client()
+        client.set_cookie("session", session)
+        sent = client.post("/cart/items", data={"product_id": product.id, "csrf_token": token})
+        assert sent.status_code == status
+    # After the rotation, new pages carry tokens signed with the new key only.
+    fresh = rotated.test_client().get("/products").get_data(as_text=True)
+    new_token = fresh.split('"X-CSRFToken": "')[1].split('"')[0]
+    assert new_token != token

@@ -7,7 +7,9 @@ bp.before_request(check_permission)
 
 from qkart.blueprints.admin import (  # noqa: E402,F401
     analytics,
+    analytics_abandonment,
     analytics_base,
+    analytics_sales,
     audit,
     catalogue,
     catalogue_csv,

@@ -104,7 +104,12 @@ def add_item() -> Response:
         db.session.rollback()
         return _add_failed(form.product_id.data, str(error), error.status_code)
     name = line.product.name
-    emit("cart.item_added", product_id=form.product_id.data, quantity=form.quantity.data)
+    emit(
+        "cart.item_added",
+        product_id=form.product_id.data,
+        quantity=form.quantity.data,
+        unit_price=line.product.price,
+    )
     if (htmx_target() or "").startswith("add-"):
         product = catalog.get_active_product(form.product_id.data)
         return render(
