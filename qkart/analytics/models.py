@@ -79,8 +79,8 @@ class ReportRun(TimestampMixin, db.Model):
 class DailyFunnel(db.Model):
     """Closed days of the shop's calendar, summarised: distinct sessions per step.
 
-    ``kind`` is a funnel step, or ``order.paid`` (sessions whose placed order is paid),
-    or ``cart.ordered`` (sessions that added to cart and ordered that day). Rows belong
+    ``kind`` is a funnel step; for ``order.paid``, the sessions whose placed order is
+    paid. Rows belong
     to the time zone they were counted in, so a change of zone never mixes calendars.
     """
 

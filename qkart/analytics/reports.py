@@ -76,8 +76,8 @@ class Kpis:
 
 
 def _totals(rows: Iterable[rollups.Count], device: str | None = None) -> dict[str, int]:
-    """Funnel steps (and ``cart.ordered``) summed over the rows, of one device or all."""
-    counts = {kind: 0 for kind, _ in FUNNEL} | {rollups.ORDERED: 0}
+    """Funnel steps summed over the rows, of one device or all."""
+    counts = {kind: 0 for kind, _ in FUNNEL}
     for row in rows:
         if device is None or row.device == device:
             counts[row.kind] = counts.get(row.kind, 0) + row.sessions
@@ -86,7 +86,12 @@ def _totals(rows: Iterable[rollups.Count], device: str | None = None) -> dict[st
 
 def kpis(period: Period, counts: dict[str, int] | None = None) -> Kpis:
     """Revenue, orders and AOV of what sold; sessions, conversion and cart abandonment
-    (``counts``: the period's ``_totals``, when the caller has them already)."""
+    (``counts``: the period's ``_totals``, when the caller has them already).
+
+    Abandonment is the cart abandonment report's own figure (carts of the range and
+    how many of them ordered in it), so the two pages never disagree."""
+    from qkart.analytics.abandonment import cart_sessions  # it builds on this module
+
     begin, end = period.bounds()
     orders, revenue = db.session.execute(
         select(func.count(Order.id), func.coalesce(func.sum(Order.total), 0)).where(
@@ -94,31 +99,27 @@ def kpis(period: Period, counts: dict[str, int] | None = None) -> Kpis:
         )
     ).one()
     steps = counts if counts is not None else _totals(rollups.counts(period.start, period.end))
-    carts = steps["cart.added"]
+    carts, ordered = cart_sessions(period)
     return Kpis(
         revenue=int(revenue),
         orders=int(orders),
         average_order=int(revenue) // orders if orders else 0,
         sessions=steps["session.started"],
         conversion=rate(steps["order.placed"], steps["session.started"]),
-        abandonment=rate(carts - steps[rollups.ORDERED], carts),
+        abandonment=rate(carts - ordered, carts),
     )
-
-
-def _funnel_only(counts: dict[str, int]) -> dict[str, int]:
-    return {kind: counts[kind] for kind, _ in FUNNEL}
 
 
 def funnel_counts(period: Period, device: str | None = None) -> dict[str, int]:
     """Sessions that reached each step (session-days, see ``rollups``); "paid" counts the
     sessions whose placed order was paid (maybe later, by a webhook with no session)."""
-    return _funnel_only(_totals(rollups.counts(period.start, period.end), device))
+    return _totals(rollups.counts(period.start, period.end), device)
 
 
 def funnel_counts_by_device(period: Period) -> dict[str, dict[str, int]]:
     """:func:`funnel_counts` of every device class, from one read of the counts."""
     rows = rollups.counts(period.start, period.end)
-    return {device: _funnel_only(_totals(rows, device)) for device in devices()}
+    return {device: _totals(rows, device) for device in devices()}
 
 
 def funnel_counts_by_day(period: Period) -> dict[date, dict[str, int]]:
@@ -126,7 +127,7 @@ def funnel_counts_by_day(period: Period) -> dict[date, dict[str, int]]:
     by_day: dict[date, list[rollups.Count]] = {d: [] for d in period.each_day()}
     for row in rollups.counts(period.start, period.end):
         by_day[row.day].append(row)
-    return {day: _funnel_only(_totals(rows)) for day, rows in by_day.items()}
+    return {day: _totals(rows) for day, rows in by_day.items()}
 
 
 @dataclass(frozen=True)

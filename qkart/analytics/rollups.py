@@ -32,7 +32,6 @@ from qkart.extensions import db
 E = AnalyticsEvent
 STEPS = ("session.started", "product.viewed", "cart.added", "checkout.started", "order.placed")
 PAID = "order.paid"  # sessions whose placed order was paid (then or later)
-ORDERED = "cart.ordered"  # sessions that added to cart and ordered the same day
 
 
 @dataclass(frozen=True)
@@ -63,19 +62,7 @@ def raw_counts(begin: datetime, end: datetime) -> list[Count]:
         .where(*where, E.kind == "order.placed", E.order_id.in_(_paid_orders(begin)))
         .group_by(day, E.device)
     ).all()
-    both = (
-        select(day.label("day"), E.device.label("device"), E.session)
-        .where(*where, E.kind.in_(("cart.added", "order.placed")))
-        .group_by(day, E.device, E.session)
-        .having(func.count(distinct(E.kind)) == 2)
-        .subquery()
-    )
-    ordered = db.session.execute(
-        select(both.c.day, literal(ORDERED), both.c.device, func.count()).group_by(
-            both.c.day, both.c.device
-        )
-    ).all()
-    return [Count(as_date(d), k, device, int(n)) for d, k, device, n in [*steps, *paid, *ordered]]
+    return [Count(as_date(d), k, device, int(n)) for d, k, device, n in [*steps, *paid]]
 
 
 def raw_searches(begin: datetime, end: datetime) -> Any:
