@@ -39,6 +39,8 @@ SEARCHES = ("lamp", "desk", "chair", "mug", "headphones", "notebook")
 NOT_FOUND = "unicorn sofa"
 DEVICES = ("mobile", "mobile", "mobile", "desktop", "desktop", "tablet")
 COUPON = ("SAVE5", 500, 5_000)  # code, discount, minimum subtotal
+DELIVERY_DAYS = 3  # after the order
+RETURN_DAYS = 4  # refunds and returns, after the order
 
 
 class HistoryLoadedError(Exception):
@@ -54,7 +56,7 @@ class PlannedOrder:
     customer: int
     lines: tuple[tuple[int, int, int], ...]  # (product index, quantity, unit price)
     discount: int
-    status: str  # where it ends: delivered, cancelled, refunded or partly_refunded
+    status: str  # where it ends: paid, delivered, cancelled, refunded or partly_refunded
 
     @property
     def subtotal(self) -> int:
@@ -154,7 +156,7 @@ def plan(end: date, days: int, prices: list[int], zone: ZoneInfo) -> Plan:
         placed = checkouts * 2 // 3
         orders = []
         for n in range(placed):
-            orders.append(_order(result, day, n, number, prices, zone))
+            orders.append(_order(result, day, n, number, prices, (end - day).days))
             number += 1
         result.days.append(
             DayPlan(
@@ -172,9 +174,11 @@ def plan(end: date, days: int, prices: list[int], zone: ZoneInfo) -> Plan:
 
 
 def _order(
-    history: Plan, day: date, n: int, number: int, prices: list[int], zone: ZoneInfo
+    history: Plan, day: date, n: int, number: int, prices: list[int], age: int
 ) -> PlannedOrder:
-    """Session ``n`` of the day places the ``number``-th order of the history."""
+    """Session ``n`` of the day places the ``number``-th order of the history, ``age``
+    days before the plan's last day: nothing that follows it (delivery after 3 days, a
+    refund or return after 4) happens later than that day."""
     if number % 4 == 3 and history.first_orders:
         customer = (number * 7) % len(history.first_orders)  # a returning customer
     else:
@@ -187,20 +191,21 @@ def _order(
     subtotal = sum(q * p for _, q, p in lines)
     _, off, minimum = COUPON
     discount = off if number % 6 == 1 and subtotal >= minimum else 0
-    fate = (
-        "cancelled"
-        if number % 10 == 9
-        else "refunded"
-        if number % 25 == 7
-        else "partly_refunded"
-        if number % 20 == 3
-        else "delivered"
-    )
+    if number % 10 == 9:
+        fate = "cancelled"
+    elif age < RETURN_DAYS + 1:
+        fate = "delivered" if age >= DELIVERY_DAYS + 1 else "paid"
+    elif number % 25 == 7:
+        fate = "refunded"
+    elif number % 20 == 3:
+        fate = "partly_refunded"
+    else:
+        fate = "delivered"
     return PlannedOrder(
         number=number,
         session=_session(day, n),
         device=DEVICES[n % len(DEVICES)],
-        at=_local(day, n * 17 % 840 + 5, zone),  # five minutes into its session
+        at=_local(day, n * 17 % 840 + 5, history.zone),  # five minutes into its session
         customer=customer,
         lines=lines,
         discount=discount,
@@ -404,14 +409,15 @@ def _order_row(order: PlannedOrder, context: _Context) -> dict:
         "shipping_address": {"full_name": f"History Customer {order.customer}", "country": "US"},
         "contact_email": EMAIL.format(order.customer),
         "idempotency_key": f"history-{order.number}",
-        "delivered_at": order.at + 3 * DAY if order.status != "cancelled" else None,
+        "delivered_at": order.at + DELIVERY_DAYS * DAY if _delivered(order) else None,
         "created_at": order.at,
-        "updated_at": order.at + 3 * DAY,
+        "updated_at": order.at + (DELIVERY_DAYS * DAY if _delivered(order) else 2 * MINUTE),
     }
 
 
 PATHS = {
     "cancelled": ("placed", "cancelled"),
+    "paid": ("awaiting_payment", "paid"),
     "delivered": ("awaiting_payment", "paid", "shipped", "delivered"),
     "refunded": ("awaiting_payment", "paid", "shipped", "delivered", "refunded"),
     "partly_refunded": (
@@ -426,6 +432,25 @@ PATHS = {
 }
 
 
+# When each status of an order's path is reached, after the order.
+WHEN = {
+    "placed": timedelta(0),
+    "awaiting_payment": timedelta(0),
+    "paid": 2 * MINUTE,
+    "cancelled": 2 * MINUTE,
+    "shipped": DAY,
+    "delivered": DELIVERY_DAYS * DAY,
+    "return_requested": DELIVERY_DAYS * DAY + timedelta(hours=1),
+    "returned": RETURN_DAYS * DAY - timedelta(hours=1),
+    "refunded": RETURN_DAYS * DAY,
+    "partly_refunded": RETURN_DAYS * DAY,
+}
+
+
+def _delivered(order: PlannedOrder) -> bool:
+    return order.status not in ("cancelled", "paid")
+
+
 def _status_rows(order: PlannedOrder, order_id: int) -> list[dict]:
     path = PATHS[order.status]
     return [
@@ -435,7 +460,7 @@ def _status_rows(order: PlannedOrder, order_id: int) -> list[dict]:
             "to_status": status,
             "actor": "system",
             "note": "",
-            "created_at": order.at + n * DAY / 2,
+            "created_at": order.at + WHEN[status],
         }
         for n, status in enumerate(path)
     ]
@@ -492,7 +517,7 @@ def _money_back(
                 "destination": "original",
                 "failure_message": "",
                 "actor": "system",
-                "created_at": order.at + 4 * DAY,
+                "created_at": order.at + RETURN_DAYS * DAY,
             }
         )
         if order.status == "partly_refunded":
@@ -504,8 +529,8 @@ def _money_back(
                     "refund_to": "original",
                     "staff_note": "",
                     "refunded_amount": amount,
-                    "created_at": order.at + 3 * DAY,
-                    "updated_at": order.at + 4 * DAY,
+                    "created_at": order.at + DELIVERY_DAYS * DAY,
+                    "updated_at": order.at + RETURN_DAYS * DAY,
                 }
             )
             returned.append(first_line[order_id][0])
@@ -549,7 +574,7 @@ def _order_events(order: PlannedOrder, order_id: int) -> list[dict]:
                 "order.refunded",
                 None,
                 "desktop",
-                order.at + 4 * DAY,
+                order.at + RETURN_DAYS * DAY,
                 order_id=order_id,
                 value=amount,
             )
