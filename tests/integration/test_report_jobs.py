@@ -64,6 +64,9 @@ def test_a_long_range_is_computed_by_a_worker_with_progress_and_kept(worker_app,
 
     finished = run_worker()
     assert finished.returncode == 0, finished.stderr[-2000:]
+    with app.app_context():
+        runs = [(r.status, r.key) for r in db.session.scalars(select(ReportRun))]
+    assert [status for status, _ in runs] == ["done"], (runs, finished.stderr[-3000:])
     fragment = client.get(url, headers=htmx("analytics-report")).get_data(as_text=True)
     assert "<html" not in fragment and fragment.lstrip().startswith('<div id="analytics-report">')
     assert FUNNEL_ROW.format("Sessions", 3) in fragment
