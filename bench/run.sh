@@ -155,12 +155,12 @@ prepare_database() {
     timed_step "load $BENCH_EVENTS analytics events" \
         psql -v ON_ERROR_STOP=1 -v events="$BENCH_EVENTS" -qX -d "$BENCH_DB" -f bench/analytics_events.sql
     timed_step "bench admin" "$BIN/flask" create-admin "$BENCH_ADMIN_EMAIL" --role admin \
-        --password "$BENCH_ADMIN_PASSWORD" >/dev/null
+        --password "$BENCH_ADMIN_PASSWORD"
     # Restored tables have no planner statistics yet; vacuum also sets the visibility map.
     timed_step "vacuum analyze" psql -d "$BENCH_DB" -qc 'VACUUM (ANALYZE)'
     # The closed days' summaries, as the Procfile's clock (flask jobs tick) keeps them
     # (after ANALYZE: without statistics the planner picks slow plans for a million rows).
-    timed_step "summarise the events' closed days" "$BIN/flask" jobs tick >/dev/null
+    timed_step "summarise the events' closed days" "$BIN/flask" jobs tick
     DB_DUMP=$dump
 }
 

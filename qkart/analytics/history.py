@@ -132,9 +132,34 @@ class Plan:
             table[first][later].add(order.customer)
         return {m: {n: len(c) for n, c in sorted(row.items())} for m, row in sorted(table.items())}
 
+    def sold_cohorts(self) -> dict[date, list[int]]:
+        """As the customer reports count them, from sold orders only: first-sold-order
+        month -> how many of its customers bought in that month, the next, and so on."""
+        months: dict[int, set[date]] = defaultdict(set)
+        for order in self.orders(date.min, date.max):
+            if order.sold:
+                months[order.customer].add(order.at.astimezone(self.zone).date().replace(day=1))
+        table: dict[date, dict[date, int]] = defaultdict(lambda: defaultdict(int))
+        for bought in months.values():
+            first = min(bought)
+            for month in bought:
+                table[first][month] += 1
+        last = max(m for row in table.values() for m in row) if table else date.min
+        return {
+            first: [row.get(month, 0) for month in _months(first, last)]
+            for first, row in sorted(table.items())
+        }
+
     @property
     def customers(self) -> int:
         return len(self.first_orders)
+
+
+def _months(first: date, last: date) -> list[date]:
+    out = [first]
+    while out[-1] < last:
+        out.append((out[-1] + timedelta(days=32)).replace(day=1))
+    return out
 
 
 def _local(day: date, minutes: int, zone: ZoneInfo) -> datetime:
