@@ -16,7 +16,7 @@ export FLASK_APP := wsgi
 help:
 	@echo "make run         serve the demo shop on http://$(HOST):$(PORT) (SQLite, inline jobs)"
 	@echo "make test        the whole suite on SQLite and PostgreSQL, with coverage (>= 80%)"
-	@echo "make lint        ruff lint and format check"
+	@echo "make lint        ruff lint and format check, bandit security audit, mypy on qkart/"
 	@echo "make bench       requests/s and latency of the key pages (PostgreSQL, gunicorn, wrk)"
 	@echo "make lighthouse  Lighthouse scores of the key pages (needs Chromium and npm)"
 
@@ -58,6 +58,8 @@ coverage: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/bandit --quiet --configfile pyproject.toml --severity-level medium --recursive qkart
+	$(BIN)/mypy
 
 format: $(STAMP)
 	$(BIN)/ruff format .

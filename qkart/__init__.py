@@ -32,9 +32,12 @@ def register_extensions(app: Flask) -> None:
     from qkart.core.assets import init_assets
     from qkart.core.db import enforce_sqlite_foreign_keys
     from qkart.core.filters import register_filters
+    from qkart.core.http_cache import init_http_cache
     from qkart.core.web import init_web
     from qkart.extensions import compress, csrf, db, limiter, login_manager, migrate, queue
+    from qkart.observability import init_observability
 
+    init_observability(app)  # first: request ids and timing wrap every other hook
     db.init_app(app)
     with app.app_context():  # binds no connection: only registers a listener
         enforce_sqlite_foreign_keys(db.engine)
@@ -46,6 +49,7 @@ def register_extensions(app: Flask) -> None:
     compress.init_app(app)
     register_filters(app)
     init_assets(app)
+    init_http_cache(app)
     init_web(app)
 
 
@@ -59,6 +63,7 @@ def register_blueprints(app: Flask) -> None:
     from qkart.blueprints.emails import bp as emails_bp
     from qkart.blueprints.health import bp as health_bp
     from qkart.blueprints.media import bp as media_bp
+    from qkart.blueprints.metrics import bp as metrics_bp
     from qkart.blueprints.orders import bp as orders_bp
     from qkart.blueprints.settings import bp as settings_bp
     from qkart.blueprints.shop import bp as shop_bp
@@ -67,9 +72,11 @@ def register_blueprints(app: Flask) -> None:
     from qkart.blueprints.webhooks import bp as webhooks_bp
     from qkart.blueprints.wishlist import bp as wishlist_bp
 
-    shopper = (shop_bp, cart_bp, checkout_bp, orders_bp, account_bp, wallet_bp, settings_bp)
-    shopper += (wishlist_bp, stock_alerts_bp)
-    others = (emails_bp, auth_bp, admin_bp, webhooks_bp, media_bp, health_bp, analytics_bp)
+    # Lists, not tuples: other blueprints join them in the lines below.
+    shopper = [shop_bp, cart_bp, checkout_bp, orders_bp, account_bp, wallet_bp, settings_bp]
+    shopper += [wishlist_bp, stock_alerts_bp]
+    others = [emails_bp, auth_bp, admin_bp, webhooks_bp, media_bp, health_bp, analytics_bp]
+    others += [metrics_bp]
     for bp in (*shopper, *others):
         app.register_blueprint(bp)
 

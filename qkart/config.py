@@ -66,6 +66,24 @@ def _minutes(name: str, default: int) -> int:
     return int(raw)
 
 
+def _log_format(production: bool) -> str:
+    value = (_env("QKART_LOG_FORMAT", "json" if production else "text") or "").lower()
+    if value not in ("json", "text"):
+        raise ConfigError(f"QKART_LOG_FORMAT={value!r}: use json or text")
+    return value
+
+
+def _rate(name: str) -> float:
+    raw = _env(name, "0") or "0"
+    try:
+        value = float(raw)
+    except ValueError:
+        value = -1.0
+    if not 0.0 <= value <= 1.0:
+        raise ConfigError(f"{name}={raw!r}: use a fraction from 0 to 1, like 0.1")
+    return value
+
+
 MIN_SECRET_KEY_LENGTH = 32
 # Keys seen in examples, tutorials and our own tests: anyone could forge cookies with them.
 PLACEHOLDER_KEYS = frozenset(
@@ -102,6 +120,34 @@ def normalise_database_url(url: str) -> str:
         if url.startswith(prefix):
             return "postgresql+psycopg://" + url[len(prefix) :]
     return url
+
+
+def _count(name: str, default: int, low: int, high: int) -> int:
+    raw = _env(name, str(default)) or str(default)
+    if not raw.strip().isdigit() or not low <= int(raw) <= high:
+        raise ConfigError(f"{name}={raw!r}: use a whole number from {low} to {high}")
+    return int(raw)
+
+
+def engine_options(database_url: str) -> dict[str, Any]:
+    """SQLAlchemy's connection pool, per process, from ``DATABASE_POOL_*``.
+
+    A gunicorn sync worker serves one request at a time and needs one connection; the
+    defaults (2 kept, 3 more at a peak) leave room for the odd second one (a thread, a
+    health check) and keep ``(web + worker processes) x 5`` inside the small
+    connection limits of PaaS databases. Connections are checked before use and replaced every
+    30 minutes, because PaaS routers and poolers drop idle ones silently. SQLite, a
+    file in the process, gets only the check.
+    """
+    options: dict[str, Any] = {"pool_pre_ping": _flag("DATABASE_POOL_PRE_PING", True)}
+    if database_url.startswith("sqlite"):
+        return options
+    return options | {
+        "pool_size": _count("DATABASE_POOL_SIZE", 2, 1, 100),
+        "max_overflow": _count("DATABASE_MAX_OVERFLOW", 3, 0, 100),
+        "pool_recycle": _count("DATABASE_POOL_RECYCLE", 1800, 0, 86_400) or -1,
+        "pool_timeout": _count("DATABASE_POOL_TIMEOUT", 10, 1, 300),
+    }
 
 
 def _dev_secret_key(instance: Path) -> str:
@@ -144,7 +190,7 @@ def load_config(instance_path: str, overrides: Mapping[str, Any] | None = None) 
         # Keys signed with before a rotation: still accepted, never used to sign.
         "SECRET_KEY_FALLBACKS": _keys(_env("SECRET_KEY_FALLBACKS")),
         "SQLALCHEMY_DATABASE_URI": normalise_database_url(database_url),
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "SQLALCHEMY_ENGINE_OPTIONS": engine_options(database_url),
         "REDIS_URL": _env("REDIS_URL"),
         "QKART_QUEUE": _env("QKART_QUEUE", "qkart"),
         "QKART_JOB_RETRY_INTERVALS": _intervals(_env("QKART_JOB_RETRY_INTERVALS", "10,60,300")),
@@ -196,6 +242,13 @@ def load_config(instance_path: str, overrides: Mapping[str, Any] | None = None) 
         "QKART_POST_LIMIT": _env("QKART_POST_LIMIT", "120 per minute;1500 per hour"),
         "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
         "LOG_LEVEL": _env("LOG_LEVEL", "INFO"),
+        # One JSON object per line for a log aggregator; readable text while developing.
+        "QKART_LOG_FORMAT": _log_format(production),
+        # The bearer token a Prometheus scraper sends to /metrics; unset, /metrics is off.
+        "QKART_METRICS_TOKEN": _env("QKART_METRICS_TOKEN"),
+        # Error reports to Sentry (the optional ``sentry`` extra); unset, nothing is sent.
+        "SENTRY_DSN": _env("SENTRY_DSN"),
+        "SENTRY_TRACES_SAMPLE_RATE": _rate("SENTRY_TRACES_SAMPLE_RATE"),
         # Proxies (PaaS router, load balancer) in front of the app: their X-Forwarded-*
         # headers are trusted, so rate limits see the shopper's address, not the router's.
         "QKART_PROXY_HOPS": int(_env("QKART_PROXY_HOPS", "0") or 0),
@@ -215,6 +268,8 @@ def load_config(instance_path: str, overrides: Mapping[str, Any] | None = None) 
         "MAX_CONTENT_LENGTH": 6 * 1024 * 1024,
         # Compress pages, CSS and htmx (br/zstd/gzip): PaaS routers pass responses as they are.
         "COMPRESS_MIN_SIZE": 1024,
+        # Registered by ``qkart.core.assets`` for pages only: static files come precompressed.
+        "COMPRESS_REGISTER": False,
     }
     if config["QKART_CURRENCY"] is not None:
         config["QKART_CURRENCY"] = config["QKART_CURRENCY"].upper()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from flask import current_app, request
 from flask_compress import Compress
 from flask_limiter import Limiter
@@ -15,6 +17,13 @@ from qkart.core.signing import RotatingLoginManager
 from qkart.jobs.queue import JobQueue
 
 db = SQLAlchemy(model_class=Base)
+# Models subclass ``Model``. At run time it is ``db.Model``, a class Flask-SQLAlchemy
+# builds from ``Base``'s body; type checkers cannot follow a class made at run time,
+# so they are shown ``Base``, which declares the same columns and metadata.
+if TYPE_CHECKING:
+    Model = Base
+else:
+    Model = db.Model
 migrate = Migrate()
 login_manager = RotatingLoginManager()
 csrf = CSRFProtect()

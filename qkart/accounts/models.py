@@ -5,11 +5,20 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import BigInteger, Boolean, CheckConstraint, ForeignKey, Integer, String, Text
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from qkart.core.db import TimestampMixin, UTCDateTime
-from qkart.extensions import db
+from qkart.extensions import Model
 
 ROLES = ("customer", "manager", "admin", "owner")
 # What staff may do, by area of the shop; a role is a set of these.
@@ -34,10 +43,23 @@ STAFF_ROLES = frozenset(role for role, allowed in ROLE_PERMISSIONS.items() if al
 ROLE_LABELS = {"customer": "Customer", "manager": "Manager", "admin": "Admin", "owner": "Owner"}
 
 
-class User(UserMixin, TimestampMixin, db.Model):
+class User(UserMixin, TimestampMixin, Model):
     __tablename__ = "users"
     __table_args__ = (
         CheckConstraint("role IN ('customer', 'manager', 'admin', 'owner')", name="known_role"),
+        # Staff find customers (and their orders) by part of a name or e-mail address.
+        Index(
+            "ix_users_name_trgm",
+            "name",
+            postgresql_using="gin",
+            postgresql_ops={"name": "gin_trgm_ops"},
+        ),
+        Index(
+            "ix_users_email_trgm",
+            "email",
+            postgresql_using="gin",
+            postgresql_ops={"email": "gin_trgm_ops"},
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -64,7 +86,7 @@ class User(UserMixin, TimestampMixin, db.Model):
         return f"{self.id}:{self.session_version}"
 
     @property
-    def is_active(self) -> bool:  # type: ignore[override]
+    def is_active(self) -> bool:
         return self.deleted_at is None
 
     @property
@@ -103,7 +125,7 @@ class User(UserMixin, TimestampMixin, db.Model):
         return f"<User {self.id} {self.role}>"
 
 
-class Address(TimestampMixin, db.Model):
+class Address(TimestampMixin, Model):
     __tablename__ = "addresses"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -125,7 +147,7 @@ class Address(TimestampMixin, db.Model):
         return {field: getattr(self, field) or "" for field in self.FIELDS}
 
 
-class StaffInvitation(TimestampMixin, db.Model):
+class StaffInvitation(TimestampMixin, Model):
     """An e-mailed invitation to join the staff with a role; the link is signed."""
 
     __tablename__ = "staff_invitations"

@@ -75,7 +75,7 @@ def set_role(user: User, role: str, *, by: User) -> None:
         owners = db.session.scalar(
             select(func.count()).where(User.role == "owner", User.deleted_at.is_(None))
         )
-        if owners <= 1:
+        if (owners or 0) <= 1:
             raise ConflictError("The shop needs an owner: make someone else owner first.")
     user.role = role
     bump_session_version(user)  # their open pages pick up the new permissions on next login

@@ -1,5 +1,6 @@
-"""One table of events, which reports aggregate by kind, session and day; and the runs
-of reports too heavy for a page, computed by a worker and kept as a cache."""
+"""One table of events, which reports aggregate by kind, session and day, with its daily
+summaries; the runs of reports too heavy for a page, computed by a worker and kept as a
+cache. Web vitals are counted apart, in per-day histograms."""
 
 from __future__ import annotations
 
@@ -10,13 +11,13 @@ from sqlalchemy import JSON, BigInteger, Date, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from qkart.core.db import TimestampMixin, UTCDateTime, utcnow
-from qkart.extensions import db
+from qkart.extensions import Model
 
 # BIGINT on PostgreSQL (events pile up); SQLite needs INTEGER for its rowid key.
 EventId = BigInteger().with_variant(Integer(), "sqlite")
 
 
-class AnalyticsEvent(db.Model):
+class AnalyticsEvent(Model):
     """Something a shopper did. No foreign keys: history outlives products and orders."""
 
     __tablename__ = "analytics_events"
@@ -42,7 +43,29 @@ class AnalyticsEvent(db.Model):
     data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 
 
-class ReportRun(TimestampMixin, db.Model):
+class WebVitalCount(Model):
+    """How many page views of one day, page type and device class had a web-vital value in
+    one histogram bucket (see ``qkart.analytics.vitals``).
+
+    A histogram, not a row per beacon: a beacon costs one upsert into a table whose size is
+    bounded by days x page types x devices x buckets, and a percentile over any range is a
+    grouped SUM followed by a walk up the buckets, the same on SQLite and PostgreSQL (which
+    share no percentile function). The key starts with the day, so a range reads one slice.
+    Nothing here is about a person: no session, user, address or agent string.
+    """
+
+    __tablename__ = "web_vital_counts"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    page: Mapped[str] = mapped_column(String(12), primary_key=True)
+    device: Mapped[str] = mapped_column(String(8), primary_key=True)
+    metric: Mapped[str] = mapped_column(String(3), primary_key=True)
+    # The bucket's upper edge in the metric's stored unit (ms, or CLS in thousandths).
+    upper: Mapped[int] = mapped_column(Integer, primary_key=True)
+    count: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class ReportRun(TimestampMixin, Model):
     """A report computed by a worker for one range, with its progress and its result.
 
     ``key`` names the report, the range and the data it was computed from (see
@@ -76,7 +99,7 @@ class ReportRun(TimestampMixin, db.Model):
         return self.done_steps * 100 // max(self.total_steps, 1)
 
 
-class DailyFunnel(db.Model):
+class DailyFunnel(Model):
     """Closed days of the shop's calendar, summarised: distinct sessions per step.
 
     ``kind`` is a funnel step; for ``order.paid``, the sessions whose placed order is
@@ -93,7 +116,7 @@ class DailyFunnel(db.Model):
     sessions: Mapped[int] = mapped_column(Integer)
 
 
-class DailySearch(db.Model):
+class DailySearch(Model):
     """Closed days' searches: how often each text was searched, and found nothing."""
 
     __tablename__ = "analytics_daily_searches"
@@ -105,7 +128,7 @@ class DailySearch(db.Model):
     empty: Mapped[int] = mapped_column(Integer)
 
 
-class RollupState(db.Model):
+class RollupState(Model):
     """How far the daily summaries of a zone go: every closed day up to ``through``,
     from the events up to ``event_id`` (later events may change a closed day)."""
 

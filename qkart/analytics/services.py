@@ -14,9 +14,9 @@ import logging
 import re
 from contextvars import ContextVar
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import insert
+from sqlalchemy import Table, insert
 from sqlalchemy.exc import SQLAlchemyError
 
 from qkart.analytics.models import AnalyticsEvent
@@ -121,7 +121,7 @@ def flush() -> int:
     rows, visit.events = visit.events, []
     try:
         # A Core INSERT with many parameter sets: one executemany, however many events.
-        db.session.execute(insert(AnalyticsEvent.__table__), rows)
+        db.session.execute(insert(cast(Table, AnalyticsEvent.__table__)), rows)
         db.session.commit()
     except SQLAlchemyError:
         db.session.rollback()

@@ -8,10 +8,10 @@ from sqlalchemy import JSON, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from qkart.core.db import TimestampMixin
-from qkart.extensions import db
+from qkart.extensions import Model
 
 
-class AuditEntry(TimestampMixin, db.Model):
+class AuditEntry(TimestampMixin, Model):
     __tablename__ = "audit_log"
     __table_args__ = (
         Index("ix_audit_log_created", "created_at"),

@@ -83,7 +83,7 @@ def search(
 ) -> Page[AuditEntry]:
     """Entries newest first, filtered by who (e-mail contains), what (action starts with)
     and a date range."""
-    stmt: Select[tuple[AuditEntry]] = select(AuditEntry)
+    stmt: Select[AuditEntry] = select(AuditEntry)
     if actor:
         stmt = stmt.where(AuditEntry.actor_email.icontains(actor, autoescape=True))
     if action:

@@ -9,10 +9,10 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from qkart.catalog.models import Product
 from qkart.core.db import TimestampMixin, UTCDateTime, utcnow
-from qkart.extensions import db
+from qkart.extensions import Model
 
 
-class Cart(TimestampMixin, db.Model):
+class Cart(TimestampMixin, Model):
     """A visitor's cart (found by a random token in their session) or a user's cart."""
 
     __tablename__ = "carts"
@@ -31,7 +31,7 @@ class Cart(TimestampMixin, db.Model):
     )
 
 
-class CartItem(db.Model):
+class CartItem(Model):
     __tablename__ = "cart_items"
     __table_args__ = (
         UniqueConstraint("cart_id", "product_id", name="uq_cart_items_cart_product"),
@@ -48,7 +48,7 @@ class CartItem(db.Model):
     product: Mapped[Product] = relationship()
 
 
-class CartReminder(db.Model):
+class CartReminder(Model):
     """One "you left something in your cart" e-mail, and whether the cart was bought."""
 
     __tablename__ = "cart_reminders"

@@ -10,7 +10,7 @@ import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import selectinload
 
 from qkart.cart.errors import InvalidQuantityError
@@ -33,7 +33,7 @@ class CartOwner:
     user_id: int | None = None
     token: str | None = None
 
-    def where(self) -> object:
+    def where(self) -> ColumnElement[bool]:
         if self.user_id is not None:
             return Cart.user_id == self.user_id
         return Cart.token == self.token
@@ -192,7 +192,7 @@ def change_quantity(owner: CartOwner, product_id: int, change: int) -> CartItem 
 def remove_item(owner: CartOwner, product_id: int) -> None:
     cart = find_cart(owner, lock=True)
     line = _line(cart, product_id) if cart is not None else None
-    if line is not None:
+    if cart is not None and line is not None:
         db.session.delete(line)
         _touch(cart)
         db.session.flush()

@@ -19,10 +19,10 @@ import csv
 import io
 import logging
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, cast
 
 from flask import current_app
-from sqlalchemy import Select, select
+from sqlalchemy import Select, Table, select
 
 from qkart.catalog.csv_rows import (
     COLUMNS,
@@ -62,7 +62,7 @@ def _major(amount: int | None) -> str:
     return "" if amount is None else str(Money(amount, currency()).major)
 
 
-def export_rows(stmt: Select[tuple[Product]]) -> Iterator[str]:
+def export_rows(stmt: Select[Product]) -> Iterator[str]:
     """The CSV text of the products ``stmt`` selects, a few hundred rows at a time."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
@@ -161,7 +161,10 @@ def saved_so_far(entry: ProductImport) -> int | None:
 def _set(import_id: int, **values: Any) -> None:
     """Change the import's row and commit, so the page polling it sees the change."""
     db.session.execute(
-        ProductImport.__table__.update().where(ProductImport.id == import_id).values(**values)
+        cast(Table, ProductImport.__table__)
+        .update()
+        .where(ProductImport.id == import_id)
+        .values(**values)
     )
     db.session.commit()
 
@@ -227,7 +230,8 @@ def _import(entry: ProductImport) -> None:
     _set(import_id, status="saving", checked_rows=total)
     created, updated = save_rows([fields for _, fields in good], import_id, actor_id)
     db.session.execute(
-        ProductImport.__table__.update()
+        cast(Table, ProductImport.__table__)
+        .update()
         .where(ProductImport.id == import_id)
         .values(status="done", created_count=created, updated_count=updated, finished_at=utcnow())
     )

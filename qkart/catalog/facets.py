@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from slugify import slugify
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import ColumnElement, and_, case, func, select, true
 
 from qkart.catalog.models import Category, Product
 from qkart.catalog.services import Filters, ProductQuery, where
@@ -40,10 +41,12 @@ class Facets:
 
 
 def listing_facets(query: ProductQuery, filters: Filters, categories: Sequence[Category]) -> Facets:
+    ratings, in_stock = _rating_and_stock(query, filters)
     return Facets(
         categories=tuple(_category_values(query, filters, categories)),
         brands=tuple(_brand_values(query, filters)),
-        **_rating_and_stock(query, filters),
+        ratings=ratings,
+        in_stock=in_stock,
     )
 
 
@@ -118,21 +121,22 @@ def _brand_values(query: ProductQuery, filters: Filters) -> list[FacetValue]:
     ]
 
 
-def _rating_and_stock(query: ProductQuery, filters: Filters) -> dict[str, object]:
+def _rating_and_stock(query: ProductQuery, filters: Filters) -> tuple[dict[int, int], int]:
     """Counts for each minimum rating and for "in stock only", in one query: each
-    counts under the other's filter but not its own."""
+    counts under the other's filter but not its own. Only columns that
+    ``ix_products_facets`` holds are read, so PostgreSQL counts from the index alone."""
     in_stock = Product.stock > 0
     rated = Product.rating >= query.rating if query.rating else None
 
-    def counted(*conditions: object) -> object:
+    def counted(*conditions: ColumnElement[bool] | None) -> ColumnElement[Any]:
         live = [c for c in conditions if c is not None]
         return func.coalesce(func.sum(case((and_(*live), 1), else_=0)), 0)
 
     stock_rule = in_stock if query.in_stock else None
     columns = [counted(stock_rule, Product.rating >= step) for step in RATING_STEPS]
-    columns.append(counted(stock_rule, Product.id.isnot(None)))
+    columns.append(counted(stock_rule, true()))
     columns.append(counted(rated, in_stock))
     row = db.session.execute(select(*columns).where(*where(filters, "rating", "in_stock"))).one()
     ratings = dict(zip(RATING_STEPS, (int(n) for n in row[:-2]), strict=True))
     ratings[0] = int(row[-2])
-    return {"ratings": ratings, "in_stock": int(row[-1])}
+    return ratings, int(row[-1])

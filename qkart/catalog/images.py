@@ -239,7 +239,7 @@ def _collect(rows: Iterable[tuple]) -> dict[int, Picture]:
     return found
 
 
-def _query() -> Select[tuple[ProductImage, ProductImageVariant]]:
+def _query() -> Select[ProductImage, ProductImageVariant]:
     return (
         select(ProductImage, ProductImageVariant)
         .outerjoin(ProductImageVariant, ProductImageVariant.image_id == ProductImage.id)

@@ -16,7 +16,7 @@ from sqlalchemy import Select, func, or_, select, update
 
 from qkart.catalog.models import Category, Product, StockMovement
 from qkart.catalog.services import record_movements
-from qkart.core.db import utcnow
+from qkart.core.db import rows_changed, utcnow
 from qkart.core.errors import DomainError, NotFoundError
 from qkart.core.pagination import Page, paginate
 from qkart.extensions import db
@@ -54,9 +54,9 @@ def product_list(query: ProductFilter, low_default: int) -> Page[Product]:
     return paginate(product_query(query, low_default), query.page, 25)
 
 
-def product_query(query: ProductFilter, low_default: int) -> Select[tuple[Product]]:
+def product_query(query: ProductFilter, low_default: int) -> Select[Product]:
     """The products a staff filter selects, in its order (the list and the CSV export)."""
-    stmt: Select[tuple[Product]] = select(Product)
+    stmt: Select[Product] = select(Product)
     if query.q:
         stmt = stmt.where(
             or_(
@@ -163,7 +163,7 @@ def bulk(product_ids: Sequence[int], action: str, category_id: int | None = None
     result = db.session.execute(
         stmt.values(**values).execution_options(synchronize_session="fetch")
     )
-    return result.rowcount or 0
+    return rows_changed(result) or 0
 
 
 def adjust_stock(
@@ -228,6 +228,19 @@ def low_stock(low_default: int, limit: int = 200) -> Sequence[Product]:
         .order_by(Product.stock, Product.name)
         .limit(limit)
     ).all()
+
+
+def low_stock_count(low_default: int) -> int:
+    """How many published products are at or below their threshold (the home's figure)."""
+    threshold = func.coalesce(Product.low_stock_threshold, low_default)
+    return (
+        db.session.scalar(
+            select(func.count())
+            .select_from(Product)
+            .where(Product.is_active.is_(True), Product.stock <= threshold)
+        )
+        or 0
+    )
 
 
 # -- categories ---------------------------------------------------------------------

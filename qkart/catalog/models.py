@@ -23,12 +23,12 @@ from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
 from qkart.core.db import TimestampMixin, UTCDateTime
 from qkart.core.money import Money
 from qkart.core.shop import money
-from qkart.extensions import db
+from qkart.extensions import Model
 
 LOW_STOCK = 5
 
 
-class Category(db.Model):
+class Category(Model):
     __tablename__ = "categories"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -51,26 +51,52 @@ class Category(db.Model):
         return f"<Category {self.slug}>"
 
 
-class Product(TimestampMixin, db.Model):
+class Product(TimestampMixin, Model):
     __tablename__ = "products"
     __table_args__ = (
         CheckConstraint("stock >= 0", name="stock_not_negative"),
         CheckConstraint("price >= 0", name="price_not_negative"),
         CheckConstraint("weight_grams >= 0", name="weight_not_negative"),
         # One index per listing order (catalog.services.ORDERS), so a page of a
-        # large catalogue is read from an index instead of sorting every product.
-        Index("ix_products_active_category", "is_active", "category_id"),
-        Index("ix_products_active_price", "is_active", "price", "id"),
+        # large catalogue is read from an index instead of sorting every product. Price
+        # and newest lead with their column (publishing state included), so the staff
+        # list, which shows drafts too, sorts by the same indexes.
+        Index("ix_products_price", "price", "id", postgresql_include=["is_active"]),
         Index("ix_products_listing", "is_active", "featured", "sold_count", "id"),
         Index("ix_products_popular", "is_active", "sold_count", "id"),
         Index("ix_products_rating", "is_active", "rating", "rating_count", "id"),
-        Index("ix_products_newest", "is_active", "created_at", "id"),
-        # Search: "name ILIKE '%q%'" served by trigrams on PostgreSQL (a plain index elsewhere).
+        Index("ix_products_created", "created_at", "id", postgresql_include=["is_active"]),
+        # Counts (a listing's total, facets, the category tree, the staff list's total)
+        # read every product they count: this narrow copy of the columns they filter
+        # and group by answers them from the index alone on PostgreSQL.
+        Index(
+            "ix_products_facets",
+            "is_active",
+            "category_id",
+            postgresql_include=["brand", "price", "rating", "stock", "retired_at"],
+        ),
+        # Staff lists: by name (the default), and by stock for "running low". The name
+        # index also holds what search's typo fixer reads of every product it sells.
+        Index("ix_products_name", "name", "id", postgresql_include=["is_active", "brand"]),
+        Index(
+            "ix_products_stock",
+            "stock",
+            "id",
+            postgresql_include=["is_active", "retired_at", "low_stock_threshold"],
+        ),
+        # Search: "name ILIKE '%q%'" served by trigrams on PostgreSQL (a plain index
+        # elsewhere); staff also find products by the start of their SKU.
         Index(
             "ix_products_name_trgm",
             "name",
             postgresql_using="gin",
             postgresql_ops={"name": "gin_trgm_ops"},
+        ),
+        Index(
+            "ix_products_sku_trgm",
+            "sku",
+            postgresql_using="gin",
+            postgresql_ops={"sku": "gin_trgm_ops"},
         ),
     )
 
@@ -141,7 +167,7 @@ class Product(TimestampMixin, db.Model):
         return f"<Product {self.sku}>"
 
 
-class ProductImage(TimestampMixin, db.Model):
+class ProductImage(TimestampMixin, Model):
     """An uploaded picture of a product, kept in the database so every process serves it."""
 
     __tablename__ = "product_images"
@@ -170,7 +196,7 @@ VARIANT_FORMATS = {"avif": "image/avif", "webp": "image/webp", "jpeg": "image/jp
 VARIANT_EXTENSIONS = {"avif": "avif", "webp": "webp", "jpeg": "jpg"}
 
 
-class ProductImageVariant(TimestampMixin, db.Model):
+class ProductImageVariant(TimestampMixin, Model):
     """One width of an uploaded picture in one format (AVIF, WebP or JPEG), made by a job.
 
     Pages offer them in ``srcset`` lists so a phone downloads a small file; until the
@@ -202,7 +228,7 @@ class ProductImageVariant(TimestampMixin, db.Model):
         return f"media/v/{self.id}-{self.digest}.{VARIANT_EXTENSIONS[self.format]}"
 
 
-class StockMovement(TimestampMixin, db.Model):
+class StockMovement(TimestampMixin, Model):
     """One change of a product's stock and why: received, sold, damaged, returned..."""
 
     __tablename__ = "stock_movements"
@@ -222,7 +248,7 @@ class StockMovement(TimestampMixin, db.Model):
 IMPORT_STATUSES = ("queued", "checking", "saving", "done", "rejected", "failed")
 
 
-class ProductImport(TimestampMixin, db.Model):
+class ProductImport(TimestampMixin, Model):
     """One CSV file of products staff uploaded, and how its import went.
 
     The file is kept with the row so a worker can read it; the report (each bad row

@@ -14,10 +14,10 @@ from sqlalchemy import JSON, Boolean, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from qkart.core.db import UTCDateTime, utcnow
-from qkart.extensions import db
+from qkart.extensions import Model
 
 
-class CheckoutDraft(db.Model):
+class CheckoutDraft(Model):
     __tablename__ = "checkout_drafts"
 
     cart_id: Mapped[int] = mapped_column(

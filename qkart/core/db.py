@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import DateTime, Engine, MetaData, event
+from sqlalchemy import CursorResult, DateTime, Engine, MetaData, Result, event
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
@@ -17,6 +17,15 @@ NAMING_CONVENTION = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
+
+
+def rows_changed(result: Result[Any]) -> int:
+    """How many rows an UPDATE or DELETE changed: what every race-safe check reads.
+
+    The ORM session types ``execute`` as returning a plain ``Result``; for these
+    statements it is a ``CursorResult``, which carries the count.
+    """
+    return cast("CursorResult[Any]", result).rowcount
 
 
 def utcnow() -> datetime:
@@ -87,4 +96,4 @@ def move_status(model: Any, row_id: int, current: str | None, target: str, **val
         .values(status=target, **values)
         .execution_options(synchronize_session=False)
     )
-    return result.rowcount == 1
+    return rows_changed(result) == 1

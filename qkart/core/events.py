@@ -30,6 +30,10 @@ EVENTS = {
     "return.requested": "return_id, order_id: a shopper asked to send items back",
     "payment.succeeded": "payment_id, order_id (None for a top-up): the money is in",
     "payment.cancelled": "payment_id, order_id: an open payment will never be paid",
+    "payment.failed": (
+        "payment_id, order_id, reason: an attempt to pay failed; reason is gateway "
+        "(provider unreachable), declined (card refused) or async (the bank refused later)"
+    ),
     "review.posted": "review_id, product_id, user_id, rating: a shopper reviewed a product",
     "shop.product_viewed": "product_id: a shopper opened a product's page",
     "shop.searched": "q, results: a catalogue search (first page) and how many it found",

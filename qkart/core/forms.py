@@ -39,6 +39,9 @@ def choices(pairs: Iterable[tuple[str, str]]) -> list[SelectChoice]:
 class WholeNumberField(IntegerField):
     """An integer field whose parse error tells people what to type."""
 
+    # What WTForms parsed (an int once validated): untyped there, so untyped here too.
+    data: Any
+
     def process_formdata(self, valuelist: list[str]) -> None:
         if not valuelist:
             return
@@ -54,6 +57,8 @@ class AmountField(DecimalField):
     """A decimal amount; "NaN", "Infinity" and the like are refused, not computed with,
     and a typo says what to type instead of WTForms' "Not a valid decimal value."."""
 
+    data: Any  # a finite Decimal once validated
+
     def process_formdata(self, valuelist: list[str]) -> None:
         try:
             super().process_formdata(valuelist)
@@ -67,6 +72,8 @@ class AmountField(DecimalField):
 
 class DayField(DateField):
     """A calendar day (``<input type="date">`` sends 2026-12-31); a bad one says so."""
+
+    data: Any  # a date once validated
 
     def process_formdata(self, valuelist: list[str]) -> None:
         try:

@@ -58,11 +58,11 @@ class Page(Generic[T]):
 
 
 def paginate(
-    stmt: Select[tuple[T]],
+    stmt: Select[T],
     page: int,
     per_page: int,
     *,
-    count: Select[tuple[int]] | None = None,
+    count: Select[int] | None = None,
     clamp: bool = True,
 ) -> Page[T]:
     """Run ``stmt`` for one page: a count, then the rows.

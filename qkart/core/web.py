@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import logging
-import secrets
 import time
 from typing import Any
 
 from flask import Flask, Response, abort, g, has_request_context, render_template, request
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, MethodNotAllowed
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter, Map
+from werkzeug.wrappers import Response as BaseResponse
 
 from qkart.core.errors import DomainError, NotFoundError
 
@@ -68,15 +68,6 @@ ERROR_TEXT = {
 }
 
 
-class RequestIdFilter(logging.Filter):
-    def filter(self, record: logging.LogRecord) -> bool:
-        try:
-            record.request_id = g.get("request_id", "-")
-        except RuntimeError:
-            record.request_id = "-"
-        return True
-
-
 class DatabaseIdConverter(IntegerConverter):
     """``<int:...>`` in URLs: only ids a 32-bit database column can hold, else 404."""
 
@@ -102,18 +93,11 @@ def public_message(error: DomainError) -> str:
 def init_web(app: Flask) -> None:
     from qkart.payments.gateway import checkout_origins
 
-    _configure_logging(app)
     csp = CSP.format(checkout=" ".join(checkout_origins(app)))
     app.url_map.converters["int"] = DatabaseIdConverter
     hops = app.config["QKART_PROXY_HOPS"]
     if hops:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
-
-    @app.before_request
-    def assign_request_id() -> None:
-        incoming = request.headers.get("X-Request-ID", "")
-        g.request_id = incoming[:64] if incoming.isalnum() else secrets.token_hex(8)
-        g.started = time.perf_counter()
 
     @app.before_request
     def refuse_non_form_bodies() -> None:
@@ -151,20 +135,6 @@ def init_web(app: Flask) -> None:
             # Pages carry the cart badge and the shopper's name: never share them in caches.
             response.headers["Cache-Control"] = "private, no-cache"
         return response
-
-
-def _configure_logging(app: Flask) -> None:
-    level = getattr(logging, str(app.config["LOG_LEVEL"]).upper(), logging.INFO)
-    log.setLevel(level)
-    if not any(isinstance(f, RequestIdFilter) for f in log.filters):
-        handler = logging.StreamHandler()
-        handler.setFormatter(
-            logging.Formatter("%(asctime)s %(levelname)s [%(request_id)s] %(name)s: %(message)s")
-        )
-        handler.addFilter(RequestIdFilter())
-        log.addHandler(handler)
-        log.addFilter(RequestIdFilter())
-        log.propagate = False
 
 
 def error_page(code: int, message: str | None = None) -> tuple[str, int]:
@@ -209,13 +179,13 @@ def register_error_pages(app: Flask) -> None:
         return html, 429
 
     @app.errorhandler(HTTPException)
-    def http_error(error: HTTPException) -> Response | tuple[str, int]:
+    def http_error(error: HTTPException) -> BaseResponse | tuple[str, int]:
         if error.code is None or error.code < 400:
             return error.get_response()
         code = error.code if error.code in ERROR_TEXT else (500 if error.code >= 500 else 400)
         html, _ = error_page(code, error.description if code in (400, 415) else None)
         response = Response(html, status=error.code)
-        if error.code == 405 and error.valid_methods:
+        if isinstance(error, MethodNotAllowed) and error.valid_methods:
             response.headers["Allow"] = ", ".join(error.valid_methods)
         return response
 

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from qkart.catalog.models import Category
 from qkart.core.db import TimestampMixin, UTCDateTime
-from qkart.extensions import db
+from qkart.extensions import Model, db
 
 coupon_categories = Table(
     "coupon_categories",
@@ -29,7 +29,7 @@ coupon_categories = Table(
 )
 
 
-class Coupon(TimestampMixin, db.Model):
+class Coupon(TimestampMixin, Model):
     __tablename__ = "coupons"
     __table_args__ = (
         CheckConstraint("kind IN ('percent', 'fixed')", name="known_kind"),
@@ -65,7 +65,7 @@ class Coupon(TimestampMixin, db.Model):
     categories: Mapped[list[Category]] = relationship(secondary=coupon_categories)
 
 
-class CouponRedemption(TimestampMixin, db.Model):
+class CouponRedemption(TimestampMixin, Model):
     """One order that used a coupon, and how much it took off."""
 
     __tablename__ = "coupon_redemptions"

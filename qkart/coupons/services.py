@@ -15,6 +15,7 @@ from datetime import datetime
 from sqlalchemy import case, delete, func, or_, select, update
 from sqlalchemy.orm import selectinload
 
+from qkart.core.db import rows_changed
 from qkart.core.filters import date_text
 from qkart.core.filters import money as money_text
 from qkart.core.money import Money
@@ -157,7 +158,7 @@ def redeem(applied: AppliedCoupon, *, order_id: int, user_id: int | None, email:
         .values(times_used=Coupon.times_used + 1)
         .execution_options(synchronize_session="fetch")
     )
-    if used.rowcount != 1:
+    if rows_changed(used) != 1:
         raise CouponError("This code has just been used up. Remove it to place your order.")
     db.session.add(
         CouponRedemption(

@@ -7,10 +7,10 @@ from sqlalchemy.orm import Mapped, deferred, mapped_column
 
 from qkart.core.db import TimestampMixin
 from qkart.core.money import Money
-from qkart.extensions import db
+from qkart.extensions import Model
 
 
-class DocumentCounter(db.Model):
+class DocumentCounter(Model):
     """The last number used for a kind of document in a year.
 
     Taking a number is a conditional UPDATE of this row in the transaction that
@@ -25,7 +25,7 @@ class DocumentCounter(db.Model):
     last: Mapped[int] = mapped_column(Integer, default=0)
 
 
-class Invoice(TimestampMixin, db.Model):
+class Invoice(TimestampMixin, Model):
     __tablename__ = "invoices"
     __table_args__ = (CheckConstraint("kind IN ('invoice', 'credit_note')", name="known_kind"),)
 

@@ -15,10 +15,10 @@ from sqlalchemy import JSON, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from qkart.core.db import TimestampMixin, UTCDateTime
-from qkart.extensions import db
+from qkart.extensions import Model
 
 
-class OutboxJob(TimestampMixin, db.Model):
+class OutboxJob(TimestampMixin, Model):
     __tablename__ = "job_outbox"
     __table_args__ = (Index("ix_job_outbox_open", "done_at", "failed_at", "created_at"),)
 

@@ -20,7 +20,7 @@ from typing import Any
 
 from flask import Flask, current_app, has_app_context
 from sqlalchemy import event, inspect, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, scoped_session
 
 log = logging.getLogger(__name__)
 
@@ -54,7 +54,7 @@ class JobQueue:
             event.listen(Session, "after_soft_rollback", _drop_pending)
             self._listening = True
 
-    def after_commit(self, session: Session, name: str, *args: Any) -> Any:
+    def after_commit(self, session: Session | scoped_session[Any], name: str, *args: Any) -> Any:
         """Record job ``name(*args)`` in ``session``; it is sent once the session commits."""
         from qkart.jobs.models import OutboxJob
 

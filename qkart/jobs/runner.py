@@ -12,7 +12,7 @@ from datetime import timedelta
 
 from sqlalchemy import or_, update
 
-from qkart.core.db import utcnow
+from qkart.core.db import rows_changed, utcnow
 from qkart.extensions import db
 from qkart.jobs import with_app
 from qkart.jobs.models import OutboxJob
@@ -41,7 +41,7 @@ def _claim(job_id: int) -> bool:
         .execution_options(synchronize_session=False)
     )
     db.session.commit()
-    return claimed.rowcount == 1
+    return rows_changed(claimed) == 1
 
 
 def execute(job_id: int) -> bool:

@@ -8,10 +8,10 @@ from sqlalchemy import String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from qkart.core.db import UTCDateTime, utcnow
-from qkart.extensions import db
+from qkart.extensions import Model
 
 
-class SentEmail(db.Model):
+class SentEmail(Model):
     """One message that went out, by a key naming what it was about ("order:12:shipped")."""
 
     __tablename__ = "sent_emails"
@@ -20,7 +20,7 @@ class SentEmail(db.Model):
     sent_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
-class Unsubscribe(db.Model):
+class Unsubscribe(Model):
     """An address that asked for no more messages of a topic (cart reminders)."""
 
     __tablename__ = "unsubscribes"

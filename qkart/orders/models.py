@@ -20,7 +20,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from qkart.core.db import TimestampMixin, UTCDateTime, utcnow
 from qkart.core.money import Money
-from qkart.extensions import db
+from qkart.extensions import Model
 from qkart.pricing.services import Breakdown
 
 # The order life cycle as a table: from-status -> statuses it may move to.
@@ -82,11 +82,20 @@ SOLD_STATUSES = (
 RECEIVED_STATUSES = ("delivered", "return_requested", "returned", "partly_refunded")
 
 
-class Order(TimestampMixin, db.Model):
+class Order(TimestampMixin, Model):
     __tablename__ = "orders"
     __table_args__ = (
         Index("ix_orders_user_created", "user_id", "created_at"),
+        # The staff list and dashboard: every order, newest first.
+        Index("ix_orders_created", "created_at", "id"),
         Index("ix_orders_due", "status", "payment_due_at"),
+        # Staff find orders by part of the e-mail address ("contains"): trigrams.
+        Index(
+            "ix_orders_contact_email_trgm",
+            "contact_email",
+            postgresql_using="gin",
+            postgresql_ops={"contact_email": "gin_trgm_ops"},
+        ),
         CheckConstraint("total >= 0", name="total_not_negative"),
         CheckConstraint(
             "status IN (" + ", ".join(repr(s) for s in STATUSES) + ")", name="known_status"
@@ -216,7 +225,7 @@ class Order(TimestampMixin, db.Model):
         return template.format(quote(self.tracking_number, safe="")) if template else None
 
 
-class OrderLine(db.Model):
+class OrderLine(Model):
     """A copy of what was bought: later price or name changes never alter it."""
 
     __tablename__ = "order_lines"
@@ -243,7 +252,7 @@ class OrderLine(db.Model):
         return Money(self.line_total, self.order.currency)
 
 
-class OrderEvent(TimestampMixin, db.Model):
+class OrderEvent(TimestampMixin, Model):
     """One status change: from, to, when, who (shopper, staff, system, webhook) and why."""
 
     __tablename__ = "order_events"

@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import selectinload
 
-from qkart.core.db import move_status, utcnow
+from qkart.core.db import move_status, rows_changed, utcnow
 from qkart.core.errors import ConflictError
 from qkart.core.money import Money
 from qkart.core.pagination import Page, paginate
@@ -234,7 +234,7 @@ def claim_guest_orders(user_id: int, email: str) -> int:
         .values(user_id=user_id)
         .execution_options(synchronize_session=False)
     )
-    return result.rowcount or 0
+    return rows_changed(result) or 0
 
 
 @dataclass(frozen=True)

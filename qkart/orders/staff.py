@@ -53,8 +53,13 @@ def _midnight(day: date) -> datetime:
     return datetime(day.year, day.month, day.day, tzinfo=UTC)
 
 
-def order_query(query: OrderFilter) -> Select[tuple[Order]]:
-    """The orders the filter selects, newest first (dates are whole UTC days)."""
+def order_query(query: OrderFilter) -> Select[Order]:
+    """The orders the filter selects, newest first (dates are whole UTC days).
+
+    A customer is looked up first (one small query on the trigram index of names): with
+    their ids as a list, PostgreSQL ORs two index scans of orders (e-mail trigrams and
+    customer), where a subquery in the OR made it read every order.
+    """
     stmt = select(Order)
     if query.status in STATUS_LABELS:
         stmt = stmt.where(Order.status == query.status)
@@ -69,7 +74,7 @@ def order_query(query: OrderFilter) -> Select[tuple[Order]]:
         stmt = stmt.where(
             or_(
                 Order.contact_email.icontains(query.customer, autoescape=True),
-                Order.user_id.in_(names),
+                Order.user_id.in_(db.session.scalars(names).all()),
             )
         )
     return stmt.order_by(Order.created_at.desc(), Order.id.desc())
@@ -84,7 +89,7 @@ def _safe(text: str) -> str:
     return "'" + text if text.startswith(("=", "+", "-", "@", "\t", "\r")) else text
 
 
-def export_rows(stmt: Select[tuple[Order]]) -> Iterator[str]:
+def export_rows(stmt: Select[Order]) -> Iterator[str]:
     """The CSV text of the orders ``stmt`` selects, streamed a few hundred at a time."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
@@ -98,7 +103,8 @@ def export_rows(stmt: Select[tuple[Order]]) -> Iterator[str]:
         ).all()
     )
     user_ids = stmt.with_only_columns(Order.user_id).order_by(None).scalar_subquery()
-    names = dict(db.session.execute(select(User.id, User.name).where(User.id.in_(user_ids))).all())
+    found = db.session.execute(select(User.id, User.name).where(User.id.in_(user_ids))).all()
+    names: dict[int | None, str] = dict(found)
     for order in db.session.scalars(stmt.execution_options(yield_per=500)):
         address = order.shipping_address or {}
         writer.writerow(

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import ClassVar
 
+from qkart.core.events import emit
 from qkart.core.money import Money
 from qkart.payments import services, wallet
 from qkart.payments.errors import CardGatewayError, PaymentTransitionError
@@ -138,6 +139,9 @@ class CardMethod(PaymentMethod):
             )
         except CardGatewayError as error:
             services.transition_payment(payment, "failed", actor="system", note=str(error)[:200])
+            emit(
+                "payment.failed", payment_id=payment.id, order_id=payment.order_id, reason="gateway"
+            )
             raise
         services.transition_payment(
             payment,

@@ -25,7 +25,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from qkart.core.db import TimestampMixin, UTCDateTime, utcnow
 from qkart.core.money import Money
 from qkart.core.shop import money
-from qkart.extensions import db
+from qkart.extensions import Model
 
 # The payment life cycle as a table: from-status -> statuses it may move to.
 # ``None`` is "not yet created". Every change goes through services.transition_payment.
@@ -61,7 +61,7 @@ def _status_check(column: str, statuses: tuple[str, ...]) -> str:
     return f"{column} IN ({', '.join(repr(s) for s in statuses)})"
 
 
-class Wallet(db.Model):
+class Wallet(Model):
     """A shopper's store credit. The CHECK keeps it at zero or more whatever the code does."""
 
     __tablename__ = "wallets"
@@ -74,7 +74,7 @@ class Wallet(db.Model):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
 
 
-class WalletEntry(TimestampMixin, db.Model):
+class WalletEntry(TimestampMixin, Model):
     """One credit (positive) or debit (negative) of a shopper's store credit."""
 
     __tablename__ = "wallet_entries"
@@ -99,7 +99,7 @@ class WalletEntry(TimestampMixin, db.Model):
         return money(self.balance_after)
 
 
-class WelcomeGrant(db.Model):
+class WelcomeGrant(Model):
     """An address that has had the welcome credit, kept only as a hash.
 
     It outlives account deletion, so deleting and re-registering the same mailbox
@@ -112,7 +112,7 @@ class WelcomeGrant(db.Model):
     granted_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
-class Payment(TimestampMixin, db.Model):
+class Payment(TimestampMixin, Model):
     """One attempt to take money: its method, amount, state and the provider's reference."""
 
     __tablename__ = "payments"
@@ -189,7 +189,7 @@ class Payment(TimestampMixin, db.Model):
         return METHOD_LABELS.get(self.method, self.method.title())
 
 
-class PaymentEvent(TimestampMixin, db.Model):
+class PaymentEvent(TimestampMixin, Model):
     """One status change of a payment: from, to, when, who (and why)."""
 
     __tablename__ = "payment_events"
@@ -209,7 +209,7 @@ class PaymentEvent(TimestampMixin, db.Model):
     payment: Mapped[Payment] = relationship(back_populates="events")
 
 
-class Refund(TimestampMixin, db.Model):
+class Refund(TimestampMixin, Model):
     """Money going back on one payment: to the wallet, the card, or by hand (cash)."""
 
     __tablename__ = "refunds"
@@ -241,7 +241,7 @@ class Refund(TimestampMixin, db.Model):
         return Money(self.amount, self.payment.currency)
 
 
-class StripeEvent(db.Model):
+class StripeEvent(Model):
     """A webhook event as Stripe sent it; the primary key makes each one count once."""
 
     __tablename__ = "stripe_events"

@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Sequence
+from typing import Any
 
 from sqlalchemy import select, update
 
-from qkart.core.db import move_status, utcnow
+from qkart.core.db import move_status, rows_changed, utcnow
 from qkart.core.events import emit
 from qkart.core.money import Money
 from qkart.extensions import db
@@ -117,7 +118,7 @@ def succeed_payment(
     payment: Payment, *, actor: str, note: str = "", provider_payment_id: str | None = None
 ) -> None:
     """Mark the money as received and tell the domains that care (orders, the wallet)."""
-    values: dict[str, object] = {"shopper_message": ""}
+    values: dict[str, Any] = {"shopper_message": ""}
     if provider_payment_id:
         values["provider_payment_id"] = provider_payment_id
     transition_payment(payment, "succeeded", actor=actor, note=note, **values)
@@ -185,7 +186,7 @@ def reserve_refund(payment: Payment, amount: Money) -> None:
         .values(refunded_amount=Payment.refunded_amount + amount.amount)
         .execution_options(synchronize_session=False)
     )
-    if result.rowcount != 1:
+    if rows_changed(result) != 1:
         db.session.refresh(payment)
         raise RefundError(
             f"At most {payment.refundable.format()} of this payment can still be refunded."

@@ -17,6 +17,7 @@ from sqlalchemy.exc import IntegrityError
 
 from qkart.core.db import utcnow
 from qkart.core.errors import DomainError
+from qkart.core.events import emit
 from qkart.extensions import db, queue
 from qkart.payments import services
 from qkart.payments.gateway import _session, gateway
@@ -88,11 +89,18 @@ def _apply(kind: str, obj: dict[str, Any]) -> str:
         if payment.is_open and error.get("type") == "card_error":
             # Stripe writes card errors for the cardholder ("Your card was declined.").
             payment.shopper_message = str(error.get("message") or "Your card was declined.")[:200]
+            emit(
+                "payment.failed",
+                payment_id=payment.id,
+                order_id=payment.order_id,
+                reason="declined",
+            )
             return "declined"
         return "unchanged"
     if kind == "checkout.session.async_payment_failed":
         if payment.is_open:
             services.cancel_open_payment(payment, actor="webhook", note="The payment failed")
+            emit("payment.failed", payment_id=payment.id, order_id=payment.order_id, reason="async")
             return "failed"
         return "unchanged"
     return settle_session(payment, _session(obj), actor="webhook")

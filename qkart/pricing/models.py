@@ -7,12 +7,12 @@ from decimal import Decimal
 from sqlalchemy import CheckConstraint, Numeric, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from qkart.extensions import db
+from qkart.extensions import Model
 
 TAX_CLASSES = {"standard": "Standard rate", "reduced": "Reduced rate", "zero": "Zero rate"}
 
 
-class TaxRate(db.Model):
+class TaxRate(Model):
     """``rate`` per cent on goods of ``tax_class`` shipped to ``country``."""
 
     __tablename__ = "tax_rates"

@@ -8,10 +8,10 @@ from sqlalchemy import Boolean, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from qkart.core.db import TimestampMixin, UTCDateTime
-from qkart.extensions import db
+from qkart.extensions import Model
 
 
-class Question(TimestampMixin, db.Model):
+class Question(TimestampMixin, Model):
     """Shown on the product page once answered; until then only to the asker (and to
     those who may answer it)."""
 
@@ -45,7 +45,7 @@ class Question(TimestampMixin, db.Model):
         return self.answered_at is not None
 
 
-class Answer(TimestampMixin, db.Model):
+class Answer(TimestampMixin, Model):
     __tablename__ = "answers"
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -8,10 +8,10 @@ from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from qkart.core.db import UTCDateTime
-from qkart.extensions import db
+from qkart.extensions import Model
 
 
-class ProductRecommendation(db.Model):
+class ProductRecommendation(Model):
     """``other_product_id`` was bought with ``product_id`` in ``score`` orders."""
 
     __tablename__ = "product_recommendations"
@@ -30,7 +30,7 @@ class ProductRecommendation(db.Model):
     score: Mapped[int] = mapped_column(Integer)
 
 
-class RecommendationRun(db.Model):
+class RecommendationRun(Model):
     """When a kind of recommendation was last computed: the chore's guard.
 
     One row per kind; a run claims it with a conditional UPDATE of ``computed_at``,

@@ -17,7 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased, contains_eager
 
 from qkart.catalog.models import Product
-from qkart.core.db import utcnow
+from qkart.core.db import rows_changed, utcnow
 from qkart.extensions import db
 from qkart.orders.models import SOLD_STATUSES, Order, OrderLine
 from qkart.recommendations.models import ProductRecommendation, RecommendationRun
@@ -41,7 +41,7 @@ class Suggestions:
     from_orders: bool
 
 
-def _pairs(since: datetime) -> Select[tuple[int, int, int]]:
+def _pairs(since: datetime) -> Select[int | None, int | None, int]:
     """(product, other product, orders with both), best pairs of each product first."""
     mine, theirs = aliased(OrderLine), aliased(OrderLine)
     score = func.count(func.distinct(mine.order_id)).label("score")
@@ -78,7 +78,9 @@ def compute_also_bought(now: datetime | None = None) -> int:
     """
     now = now or utcnow()
     db.session.execute(delete(ProductRecommendation))
-    rows = [tuple(row) for row in db.session.execute(_pairs(now - HISTORY))]
+    # The query leaves out lines of deleted products; the check tells the type checker.
+    pairs = db.session.execute(_pairs(now - HISTORY))
+    rows = [(a, b, n) for a, b, n in pairs if a is not None and b is not None]
     batch: list[dict[str, int]] = []
     stored = 0
     for row in _best(rows):
@@ -107,7 +109,7 @@ def _claim(now: datetime) -> bool:
         .values(computed_at=now)
         .execution_options(synchronize_session=False)
     )
-    if moved.rowcount:
+    if rows_changed(moved):
         return True
     if db.session.scalar(select(RecommendationRun.kind).where(RecommendationRun.kind == KIND)):
         return False
@@ -134,7 +136,7 @@ def refresh_recommendations(now: datetime | None = None) -> int | None:
     return stored
 
 
-def _on_sale(*conditions: ColumnElement[bool]) -> Select[tuple[Product]]:
+def _on_sale(*conditions: ColumnElement[bool]) -> Select[Product]:
     return (
         select(Product)
         .join(Product.category)

@@ -8,7 +8,7 @@ from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from qkart.core.db import TimestampMixin, UTCDateTime, utcnow
-from qkart.extensions import db
+from qkart.extensions import Model
 from qkart.orders.models import OrderLine
 
 # The return's life cycle as a table; every change goes through returns.services.
@@ -31,7 +31,7 @@ RETURN_LABELS = {
 OPEN_RETURNS = ("requested", "approved", "received")
 
 
-class Return(TimestampMixin, db.Model):
+class Return(TimestampMixin, Model):
     __tablename__ = "returns"
     __table_args__ = (
         CheckConstraint(
@@ -62,7 +62,7 @@ class Return(TimestampMixin, db.Model):
         return self.status in OPEN_RETURNS
 
 
-class ReturnLine(db.Model):
+class ReturnLine(Model):
     __tablename__ = "return_lines"
     __table_args__ = (CheckConstraint("quantity > 0", name="quantity_positive"),)
 

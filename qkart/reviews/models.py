@@ -8,13 +8,13 @@ from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from qkart.core.db import TimestampMixin, UTCDateTime, utcnow
-from qkart.extensions import db
+from qkart.extensions import Model
 
 # What the product page shows for a review whose author deleted their account.
 FORMER_CUSTOMER = "A former customer"
 
 
-class Review(TimestampMixin, db.Model):
+class Review(TimestampMixin, Model):
     """One shopper's review of one product; hidden by staff, it no longer counts."""
 
     __tablename__ = "reviews"
@@ -62,7 +62,7 @@ class Review(TimestampMixin, db.Model):
         return (self.updated_at - self.created_at).total_seconds() > 60
 
 
-class ReviewVote(TimestampMixin, db.Model):
+class ReviewVote(TimestampMixin, Model):
     """One shopper found one review helpful; the unique key makes it once per shopper."""
 
     __tablename__ = "review_votes"

@@ -24,7 +24,16 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import ColumnElement, false, func, literal_column, select, table
+from sqlalchemy import (
+    ColumnClause,
+    ColumnElement,
+    Select,
+    false,
+    func,
+    literal_column,
+    select,
+    table,
+)
 
 from qkart.catalog.models import Category, Product
 from qkart.extensions import db
@@ -50,7 +59,7 @@ def words(text: str) -> list[str]:
 
 def _postgres_match(q: str) -> Match:
     query = func.websearch_to_tsquery(literal_column("'english'::regconfig"), q)
-    vector = literal_column("products.search_vector")
+    vector: ColumnClause[Any] = literal_column("products.search_vector")
     return Match(vector.op("@@")(query), func.ts_rank_cd(vector, query))
 
 
@@ -98,7 +107,7 @@ def _sqlite_match(q: str) -> Match:
         return Match(false(), None)
     fts = table("product_fts")
     hits = literal_column("product_fts").op("MATCH")(expression)
-    ids = select(literal_column("rowid")).select_from(fts).where(hits)
+    ids: Select[Any] = select(literal_column("rowid")).select_from(fts).where(hits)
     bm25 = (
         select(func.bm25(literal_column("product_fts"), *BM25_WEIGHTS))
         .select_from(fts)

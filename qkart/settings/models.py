@@ -9,10 +9,10 @@ from sqlalchemy import JSON, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from qkart.core.db import UTCDateTime, utcnow
-from qkart.extensions import db
+from qkart.extensions import Model
 
 
-class ShopSetting(db.Model):
+class ShopSetting(Model):
     __tablename__ = "shop_settings"
 
     key: Mapped[str] = mapped_column(String(60), primary_key=True)

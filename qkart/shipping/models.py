@@ -5,10 +5,10 @@ from __future__ import annotations
 from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from qkart.extensions import db
+from qkart.extensions import Model
 
 
-class ShippingMethod(db.Model):
+class ShippingMethod(Model):
     """A way to get an order to the shopper: delivery (standard, express) or pickup."""
 
     __tablename__ = "shipping_methods"
@@ -40,7 +40,7 @@ class ShippingMethod(db.Model):
     )
 
 
-class ShippingRate(db.Model):
+class ShippingRate(Model):
     """The price of a method for one country (or "" for everywhere else) from a threshold."""
 
     __tablename__ = "shipping_rates"

@@ -9,13 +9,13 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from qkart.catalog.models import Product
 from qkart.core.db import TimestampMixin, UTCDateTime
-from qkart.extensions import db
+from qkart.extensions import Model
 
 ALERT_STATUSES = ("pending", "sent", "cancelled")
 PENDING = text("status = 'pending'")
 
 
-class StockAlert(TimestampMixin, db.Model):
+class StockAlert(TimestampMixin, Model):
     """``pending`` until the product is back (then ``sent``, once) or the shopper cancels.
 
     A signed-in shopper's alert names the account (the message goes to its address at

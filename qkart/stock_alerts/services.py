@@ -21,7 +21,7 @@ from sqlalchemy.orm import contains_eager
 from qkart.accounts.models import User
 from qkart.accounts.services import check_email
 from qkart.catalog.models import Product
-from qkart.core.db import utcnow
+from qkart.core.db import rows_changed, utcnow
 from qkart.extensions import db
 from qkart.stock_alerts.errors import AlertEmailError, AlertNotFoundError, NotSoldOutError
 from qkart.stock_alerts.models import StockAlert
@@ -118,7 +118,7 @@ def _cancel(*conditions: Any) -> int:
         .values(status="cancelled", cancelled_at=utcnow())
         .execution_options(synchronize_session="fetch")
     )
-    return result.rowcount or 0
+    return rows_changed(result) or 0
 
 
 def cancel_for_user(user_id: int, alert_id: int) -> StockAlert:

@@ -9,10 +9,10 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from qkart.catalog.models import Product
 from qkart.core.db import TimestampMixin, UTCDateTime, utcnow
-from qkart.extensions import db
+from qkart.extensions import Model
 
 
-class WishlistItem(TimestampMixin, db.Model):
+class WishlistItem(TimestampMixin, Model):
     """One product a signed-in shopper saved for later; at most once per shopper."""
 
     __tablename__ = "wishlist_items"
@@ -29,7 +29,7 @@ class WishlistItem(TimestampMixin, db.Model):
     product: Mapped[Product] = relationship(lazy="raise_on_sql")
 
 
-class RecentlyViewed(db.Model):
+class RecentlyViewed(Model):
     """A product page someone opened, and when last: one row per viewer and product.
 
     The viewer is an account or a visitor's session token (the cart's), never both, so

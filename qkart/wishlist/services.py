@@ -19,7 +19,7 @@ from qkart.cart.models import CartItem
 from qkart.cart.services import CartOwner
 from qkart.catalog.models import Product
 from qkart.catalog.services import get_active_product
-from qkart.core.db import utcnow
+from qkart.core.db import rows_changed, utcnow
 from qkart.extensions import db
 from qkart.wishlist.models import RecentlyViewed, WishlistItem
 
@@ -82,7 +82,7 @@ def remove_product(user_id: int, product_id: int) -> bool:
             WishlistItem.user_id == user_id, WishlistItem.product_id == product_id
         )
     )
-    return bool(result.rowcount)
+    return bool(rows_changed(result))
 
 
 def move_to_cart(user_id: int, product_id: int) -> CartItem:
@@ -107,10 +107,12 @@ def _viewer(owner: CartOwner) -> Any:
 def _insert() -> Any:
     """The dialect's INSERT, which knows ON CONFLICT (both engines QKart runs on)."""
     if db.engine.dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    return insert
+        from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+
+        return postgresql_insert
+    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+    return sqlite_insert
 
 
 def record_view(owner: CartOwner, product_id: int) -> None:
@@ -182,7 +184,7 @@ def prune_recently_viewed() -> int:
         .where(or_(RecentlyViewed.id.in_(beyond), expired))
         .execution_options(synchronize_session=False)
     )
-    return int(result.rowcount or 0)
+    return int(rows_changed(result) or 0)
 
 
 # -- the shopper's data ---------------------------------------------------------------

@@ -770,3 +770,60 @@ def test_analytics_kpis_funnel_and_charts_render(
         audit = AxeAudit()
         audit.check(page, "analytics")
         audit.assert_clean()
+
+
+# -- the staff home's KPIs and the customer report -----------------------------------
+
+
+@pytest.mark.parametrize("js", [True, False], ids=["js", "no-js"])
+def test_home_kpis_and_the_customer_report_render(
+    staff_page: Callable[[bool], Page],
+    make_order: Callable[..., tuple[Shopper, str]],
+    js: bool,
+) -> None:
+    make_order("Rita Returning")  # paid from the wallet: a sold order today
+    page = staff_page(js)
+    page.set_viewport_size(DESKTOP)
+    page.goto("/admin/")
+    window = page.get_by_role("heading", level=2, name="Last 7 days", exact=True)
+    kpis = page.locator("section", has=window)
+    for name in ("Revenue", "Orders", "Average order", "Conversion", "Cart abandonment"):
+        expect(kpis.get_by_role("heading", level=3, name=name, exact=True)).to_be_visible()
+    expect(kpis.get_by_role("heading", name="Returning customers")).to_be_visible()
+    expect(page.get_by_role("link", name="Products to restock")).to_be_visible()
+    expect(page.get_by_role("link", name="The returns queue")).to_be_visible()
+    charts = page.locator("img.chart")
+    expect(charts).to_have_count(2)
+    charts.last.scroll_into_view_if_needed()
+    widths = charts.evaluate_all(
+        "imgs => Promise.all(imgs.map(i => i.decode().then(() => i.naturalWidth, () => 0)))"
+    )
+    assert all(w > 0 for w in widths), widths  # the SVGs load and draw
+    page.get_by_role("link", name="Today", exact=True).click()
+    expect(page.get_by_role("heading", level=2, name="Today", exact=True)).to_be_visible()
+    page.get_by_role("link", name="30 days", exact=True).click()
+    expect(page.get_by_role("heading", level=2, name="Last 30 days", exact=True)).to_be_visible()
+    audit = AxeAudit()
+    if js:  # axe itself needs JavaScript; the page is the same markup either way
+        audit.check(page, "home with KPIs")
+        assert_fits(page, "home with KPIs")
+
+    # The customer report, from the analytics pages' own navigation.
+    sidebar(page, "Analytics")
+    page.get_by_role("navigation", name="Reports").get_by_role("link", name="Customers").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Customers")
+    cohorts = page.get_by_role("table", name=re.compile("Share of each first-order month"))
+    expect(cohorts.get_by_role("columnheader", name="Month 0")).to_be_visible()
+    top = page.locator("section", has=page.get_by_role("heading", name="Top customers"))
+    expect(top.locator("a[href^='/admin/customers/']").first).to_be_visible()
+    page.get_by_label("No order in the last (days)").fill("0")
+    page.get_by_role("button", name="Show customers at risk").click()
+    expect(page.get_by_text("Enter a number of days from 1 to 730.")).to_be_visible()
+    if js:
+        audit.check(page, "customer report with an error")
+        page.get_by_label("No order in the last (days)").fill("30")
+        page.get_by_role("button", name="Show customers at risk").click()
+        expect(page.get_by_text(re.compile(r"the 30 days up to"))).to_be_visible()
+        audit.check(page, "customer report")
+        assert_fits(page, "customer report")
+        audit.assert_clean()

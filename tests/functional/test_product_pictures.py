@@ -124,7 +124,7 @@ def test_the_shops_own_drawings_stay_plain_images(client, factory):
     factory.product("Drawn Lamp")
     page = client.get("/products").get_data(as_text=True)
     assert "<picture>" not in page
-    (img,) = [t for t in _tags(page, "img") if "generic.svg" in t]
+    (img,) = [t for t in _tags(page, "img") if "/img/categories/generic." in t]
     assert (_attr(img, "width"), _attr(img, "height")) == ("480", "480")
     assert _attr(img, "srcset") is None
 
@@ -167,7 +167,7 @@ def test_the_gallery_without_javascript_links_each_thumbnail_to_its_picture(app,
     shapes = [(_attr(t, "width"), _attr(t, "height")) for t in main]
     assert shapes == [("900", "900"), ("900", "600"), ("600", "900")]
     assert 'role="region"' in gallery and 'tabindex="0"' in gallery
-    assert re.search(r'<script src="/static/js/gallery\.js\?v=\w+" defer></script>', gallery)
+    assert re.search(r'<script src="/static/js/gallery\.[0-9a-f]{10}\.js" defer></script>', gallery)
 
 
 def test_a_product_with_one_picture_has_no_thumbnails_and_no_script(app, client, factory):

@@ -96,9 +96,20 @@ def test_a_failed_recording_never_fails_the_page(client, things, monkeypatch, ca
     assert "could not record a view" in caplog.text
 
 
-def test_pages_that_change_per_visit_are_not_stored(client, things):
-    assert client.get(f"/products/{things[0].slug}").headers["Cache-Control"] == "no-store"
-    assert client.get("/").headers["Cache-Control"] == "no-store"  # it shows that view now
+def test_pages_that_change_per_visit_are_revalidated_or_not_stored(client, things):
+    first = client.get(f"/products/{things[0].slug}")
+    assert first.headers["Cache-Control"] == "private, no-cache"
+    home = client.get("/")  # it shows that view now
+    assert home.headers["Cache-Control"] == "private, no-cache"
+    view(client, things[1])
+    # Each page's validator holds the visitor's list: a new view makes them new.
+    again = client.get(
+        f"/products/{things[0].slug}", headers={"If-None-Match": first.headers["ETag"]}
+    )
+    assert again.status_code == 200 and recent_names(again.get_data(as_text=True)) == [
+        things[1].name
+    ]
+    assert client.get("/", headers={"If-None-Match": home.headers["ETag"]}).status_code == 200
     assert client.get("/compare").headers["Cache-Control"] == "no-store"
 
 

@@ -9,6 +9,7 @@ from qkart.blueprints.admin import (  # noqa: E402,F401
     analytics,
     analytics_abandonment,
     analytics_base,
+    analytics_customers,
     analytics_sales,
     audit,
     catalogue,
@@ -19,4 +20,5 @@ from qkart.blueprints.admin import (  # noqa: E402,F401
     reviews,
     routes,
     rules,
+    vitals,
 )

@@ -75,7 +75,7 @@ class RangeForm(Form):
     start = DayField("From", validators=[Optional()])
     end = DayField("To", validators=[Optional()])
 
-    def validate(self, extra_validators: object = None) -> bool:  # type: ignore[override]
+    def validate(self, extra_validators: object = None) -> bool:
         ok = super().validate()
         if ok and self.start.data and self.end.data:
             if self.end.data < self.start.data:
@@ -98,11 +98,11 @@ def asked_period(default_days: int = 30) -> tuple[RangeForm, reports.Period, boo
     return form, reports.Period(start, end), valid
 
 
-def period_args(period: reports.Period) -> dict[str, str]:
+def period_args(period: reports.Period) -> dict[str, Any]:
     return {"start": period.start.isoformat(), "end": period.end.isoformat()}
 
 
-def range_args() -> dict[str, str]:
+def range_args() -> dict[str, Any]:
     """The range in the current query string, kept when moving between report pages."""
     return {key: request.args[key] for key in ("start", "end") if request.args.get(key)}
 

@@ -61,7 +61,7 @@ def audit_page() -> Response:
         until=form.until.data if valid else None,
         page=page_number(request.args.get("page")),
     )
-    keep = {k: v for k, v in request.args.items() if k in form.data and v}
+    keep: dict[str, Any] = {k: v for k, v in request.args.items() if k in form.data and v}
     return render(
         "admin/audit.html",
         status=200 if valid else 422,

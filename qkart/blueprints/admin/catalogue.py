@@ -63,7 +63,7 @@ def _filter() -> catalogue.ProductFilter:
 
 def _list_page(status: int = 200, error: str | None = None) -> Response:
     query = _filter()
-    keep = {
+    keep: dict[str, Any] = {
         k: v
         for k, v in request.args.items()
         if k in ("q", "category", "status", "stock", "sort") and v

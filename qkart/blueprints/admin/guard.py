@@ -12,6 +12,7 @@ from collections.abc import Callable
 from typing import TypeVar
 
 from flask import abort, current_app, request
+from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
 from qkart.accounts.models import PERMISSIONS
@@ -38,7 +39,7 @@ def required_permission(endpoint: str | None) -> str | None:
     return getattr(view, "permission", None)
 
 
-def check_permission() -> object | None:
+def check_permission() -> ResponseReturnValue | None:
     if not current_user.is_authenticated:
         return login_manager.unauthorized()
     if not current_user.is_staff:

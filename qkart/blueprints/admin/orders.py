@@ -69,7 +69,7 @@ class OrderFilterForm(Form):
             raise ValidationError("Choose a day on or after the first one.")
 
 
-def _order_filter() -> tuple[OrderFilterForm, staff_orders.OrderFilter | None, dict[str, str]]:
+def _order_filter() -> tuple[OrderFilterForm, staff_orders.OrderFilter | None, dict[str, Any]]:
     """The filter form, the filter it asks for (None when invalid), and its URL args."""
     form = OrderFilterForm(request.args)
     if request.args and not form.validate():
@@ -81,7 +81,7 @@ def _order_filter() -> tuple[OrderFilterForm, staff_orders.OrderFilter | None, d
         method=form.method.data or "",
         customer=" ".join((form.customer.data or "").split()),
     )
-    keep = {k: v for k, v in request.args.items() if k in form.data and v}
+    keep: dict[str, Any] = {k: v for k, v in request.args.items() if k in form.data and v}
     return form, query, keep
 
 

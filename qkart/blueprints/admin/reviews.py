@@ -3,6 +3,8 @@ questions (the queue of unanswered ones, answered here). Every change is audited
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Response, flash, request, url_for
 from flask_login import current_user
 from wtforms import TextAreaField
@@ -41,7 +43,7 @@ def review_list() -> Response:
     status = request.args.get("status", "")
     status = status if status in reviews.STAFF_FILTERS else ""
     page = reviews.staff_reviews(status, page_number(request.args.get("page")))
-    keep = {"status": status} if status else {}
+    keep: dict[str, Any] = {"status": status} if status else {}
     return render(
         "admin/reviews.html",
         reviews=page,

@@ -1,14 +1,19 @@
-"""The staff home (what waits: orders to ship, returns, low stock), search, returns queue."""
+"""The staff home (what waits: orders to ship, returns, low stock; the KPIs of a window
+against the one before, for staff who read reports), search, returns queue."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import Response, request
+from flask import Response, request, url_for
+from flask_login import current_user
 
+from qkart.analytics import reports
+from qkart.analytics.home import home_kpis
 from qkart.blueprints.admin import bp
+from qkart.blueprints.admin.analytics_base import asked_period, period_args, presets
 from qkart.blueprints.admin.guard import ANY_STAFF, requires
-from qkart.catalog.management import low_stock
+from qkart.catalog.management import low_stock, low_stock_count
 from qkart.catalog.services import find_products
 from qkart.core.db import utcnow
 from qkart.core.htmx import render
@@ -23,20 +28,51 @@ from qkart.orders.services import (
 from qkart.returns import services as returns
 from qkart.settings.services import setting
 
+HOME_WINDOWS = ("Today", "7 days", "30 days")
+
 
 @bp.get("/")
 @requires(ANY_STAFF)
 def dashboard() -> Response:
-    now = utcnow()
+    """What waits for staff; money figures only for staff who may read the reports."""
+    low_default = int(setting("QKART_LOW_STOCK_DEFAULT") or 5)
+    waiting = {
+        "orders": recent_orders(10),
+        "low_stock": low_stock(low_default, limit=10),
+        "work": work_counts(),
+        "returns_waiting": returns.open_count(),
+    }
+    if not current_user.can("reports"):
+        now = utcnow()
+        return render(
+            "admin/dashboard.html",
+            today=sales_since(now - timedelta(days=1), currency()),
+            week=sales_since(now - timedelta(days=7), currency()),
+            **waiting,
+        )
+    form, period, valid = asked_period(default_days=7)
     return render(
         "admin/dashboard.html",
-        today=sales_since(now - timedelta(days=1), currency()),
-        week=sales_since(now - timedelta(days=7), currency()),
-        orders=recent_orders(10),
-        low_stock=low_stock(int(setting("QKART_LOW_STOCK_DEFAULT") or 5), limit=10),
-        work=work_counts(),
-        returns_waiting=returns.open_count(),
+        status=200 if valid else 422,
+        kpis=home_kpis(period),
+        form=form,
+        period=period,
+        window=_window_name(period),
+        presets=[p for p in presets() if p[0] in HOME_WINDOWS],
+        change=reports.change,
+        low_stock_count=low_stock_count(low_default),
+        chart_url=lambda name: url_for(".analytics_chart", name=name, **period_args(period)),
+        analytics_url=url_for(".analytics", **period_args(period)),
+        **waiting,
     )
+
+
+def _window_name(period: reports.Period) -> str | None:
+    """ "Today" or "Last 7 days" when the period is one of the home's windows."""
+    for label, args in presets():
+        if label in HOME_WINDOWS and args == period_args(period):
+            return label if period.days == 1 else f"Last {label}"
+    return None
 
 
 @bp.get("/search")

@@ -21,7 +21,18 @@ bp = Blueprint("analytics", __name__)
 COOKIE = "qk_s"
 IDLE_SECONDS = 30 * 60
 REFRESH_SECONDS = 5 * 60  # the cookie's expiry moves on at most this often
-SKIP_PREFIXES = ("/static", "/media", "/healthz", "/readyz", "/webhooks", "/admin", "/emails")
+# "/analytics" is the web-vitals beacon: sent as a page closes, it is no visit of its own.
+SKIP_PREFIXES = (
+    "/static",
+    "/media",
+    "/healthz",
+    "/readyz",
+    "/webhooks",
+    "/admin",
+    "/emails",
+    "/analytics",
+    "/metrics",
+)
 
 
 def _counted() -> bool:

@@ -6,6 +6,7 @@ from datetime import timedelta
 
 from flask import Response, flash, redirect, request, session, url_for
 from flask_login import current_user, login_required, login_url, login_user
+from werkzeug.wrappers import Response as BaseResponse
 
 from qkart.accounts import services as accounts
 from qkart.accounts import twofactor
@@ -59,7 +60,7 @@ def load_user(session_id: str) -> User | None:
 
 
 @login_manager.unauthorized_handler
-def ask_to_log_in() -> Response:
+def ask_to_log_in() -> BaseResponse:
     """Send a visitor to log in, and back here afterwards.
 
     After a GET they come back to the page itself; after a POST (say a session that

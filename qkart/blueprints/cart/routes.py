@@ -4,6 +4,7 @@ without JavaScript every action is a POST answered by a 303 back to the page."""
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from flask import Response, flash, make_response, render_template, request, url_for
 
@@ -126,7 +127,7 @@ def add_item() -> Response:
     return redirect_303(safe_next(form.next.data or referrer_path(), url_for(".view")))
 
 
-def _bad_product() -> dict[str, object]:
+def _bad_product() -> dict[str, Any]:
     return {
         "code": 422,
         "title": "We could not add that to your cart",

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Response, flash, redirect, request, url_for
+from flask import Response, flash, request, url_for
 from sqlalchemy.exc import IntegrityError
 
 from qkart.accounts import addresses as address_book
@@ -243,4 +243,4 @@ def _to_card_page(order: Any, payment_id: int) -> Response:
         flash(public_message(error), "error")
         return redirect_303(order_url(order))
     assert step.redirect_url
-    return redirect(step.redirect_url, code=303)
+    return redirect_303(step.redirect_url)

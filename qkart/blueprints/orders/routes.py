@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Response, abort, flash, redirect, request, session, url_for
+from flask import Response, abort, flash, request, session, url_for
 from flask_login import current_user, login_required
 
 from qkart.blueprints.common import page_number
@@ -75,7 +75,7 @@ def order_list() -> Response:
 def detail(number: str) -> Response:
     order = _find(number)
     if order is None:
-        return login_manager.unauthorized()  # type: ignore[return-value]
+        return login_manager.unauthorized()
     if htmx_target() == "payment-status" and not order.awaiting_payment:
         # The payment settled while the page waited: show the whole page afresh.
         response = Response("", 200)
@@ -186,7 +186,7 @@ def pay(number: str) -> Response:
 
     order = _find(number)
     if order is None:
-        return login_manager.unauthorized()  # type: ignore[return-value]
+        return login_manager.unauthorized()
     if not order.awaiting_payment or not card_payments_enabled():
         flash("This order does not need paying.", "info")
         return redirect_303(order_url(order))
@@ -199,4 +199,4 @@ def pay(number: str) -> Response:
         db.session.commit()  # a failed attempt is kept, with its reason, for staff
         flash(public_message(error), "error")
         return redirect_303(order_url(order))
-    return redirect(step.redirect_url or order_url(order), code=303)
+    return redirect_303(step.redirect_url or order_url(order))

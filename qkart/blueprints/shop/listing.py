@@ -3,12 +3,14 @@ counts, removable chips and the one tidy URL each state has."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from urllib.parse import urlencode
 
-from flask import Response, abort, redirect, request, url_for
+from flask import abort, redirect, request, url_for
+from werkzeug.wrappers import Response as BaseResponse
 
+from qkart.blueprints.shop.caching import revalidate
 from qkart.blueprints.shop.context import categories_for_request
 from qkart.blueprints.shop.forms import CatalogueForm, ViewForm
 from qkart.catalog import services as catalog
@@ -23,6 +25,7 @@ from qkart.core.shop import currency
 from qkart.search import services as search
 
 RESULTS = {"results": "results", "more-results": "more"}
+VARY = ("HX-Trigger",)  # typing in the search box replaces the history entry, not pushes
 RATING_LABELS = {4: "4 stars & up", 3: "3 stars & up", 2: "2 stars & up"}
 
 
@@ -34,7 +37,7 @@ class Chip:
     url: str
 
 
-def catalogue(category: Category | None = None) -> Response:
+def catalogue(category: Category | None = None) -> BaseResponse:
     """A listing page, or its results fragment (htmx) with the heading, title, count
     and facet counts swapped out of band."""
     categories = categories_for_request()
@@ -45,6 +48,10 @@ def catalogue(category: Category | None = None) -> Response:
     canonical = canonical_url(query, category)
     if valid and not htmx_target() and _untidy(category):
         return redirect(canonical)  # the empty fields of a plain GET form leave the URL
+    # A search is counted (analytics) when it runs, so it revalidates only after that.
+    unchanged = revalidate(vary=VARY) if valid and not query.q else None
+    if unchanged is not None:
+        return unchanged
     filters = catalog.listing_filters(query)
     results = catalog.search_products(query, filters)
     if results.past_end and (results.total or query.page > 1):
@@ -68,6 +75,12 @@ def catalogue(category: Category | None = None) -> Response:
         )
     if query.q and query.page == 1 and request.headers.get("HX-Trigger") != "q":
         emit("shop.searched", q=form.q.data or query.q, results=results.total)
+    # "Did you mean" comes from a vocabulary each process keeps for minutes: a search
+    # that found nothing (or was corrected) is always answered afresh.
+    fresh = not results.total or corrected is not None
+    unchanged = revalidate(vary=VARY) if valid and query.q and not fresh else None
+    if unchanged is not None:
+        return unchanged
     facets = listing_facets(query, filters, categories)
     _label_counts(form, facets)
     response = render(
@@ -120,7 +133,7 @@ def _label_counts(form: CatalogueForm, facets: Facets) -> None:
 def _chosen_categories(
     form: CatalogueForm,
     category: Category | None,
-    categories: list[Category] | tuple[Category, ...],
+    categories: Sequence[Category],
     valid: bool,
 ) -> tuple[Category | None, bool]:
     """Which categories the listing shows, and the category page it belongs on.
@@ -189,7 +202,7 @@ def canonical_url(query: catalog.ProductQuery, category: Category | None) -> str
 def chips(
     query: catalog.ProductQuery,
     category: Category | None,
-    categories: list[Category] | tuple[Category, ...],
+    categories: Sequence[Category],
 ) -> list[Chip]:
     """Each active filter with the URL of the listing without it (back to page 1)."""
     query = replace(query, page=1)

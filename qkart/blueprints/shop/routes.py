@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from flask import Response, abort, redirect, request, url_for
+from werkzeug.wrappers import Response as BaseResponse
 
 from qkart.blueprints.common import safe_next
 from qkart.blueprints.shop import bp
+from qkart.blueprints.shop.caching import revalidate
 from qkart.blueprints.shop.context import categories_for_request
 from qkart.blueprints.shop.forms import ViewForm
 from qkart.blueprints.shop.listing import catalogue
@@ -33,31 +35,35 @@ ROBOTS_DISALLOW = (
 @bp.get("/")
 def index() -> Response:
     extras = wishlist_context.home_page()
-    response = render(
+    # Recently viewed changes per visit: the visitor's list is part of the validator.
+    unchanged = revalidate(tuple(p.id for p in extras["recent"]))
+    if unchanged is not None:
+        return unchanged
+    return render(
         "shop/index.html",
         categories=catalog.top_categories(categories_for_request(), 12),
         featured=catalog.featured_products(8),
         **extras,
     )
-    if extras["recent"]:  # recently viewed changes per visit; a first visit's page does not
-        response.headers["Cache-Control"] = "no-store"
-    return response
 
 
 @bp.get("/products")
-def products() -> Response:
+def products() -> BaseResponse:
     return catalogue()
 
 
 @bp.get("/categories")
 def categories() -> Response:
     """Every category, as a tree with how many products each holds."""
+    unchanged = revalidate()
+    if unchanged is not None:
+        return unchanged
     nodes = catalog.category_nodes(categories_for_request())
     return render("shop/categories.html", nodes=nodes)
 
 
 @bp.get("/categories/<slug>")
-def category(slug: str) -> Response:
+def category(slug: str) -> BaseResponse:
     return catalogue(catalog.get_category(slug))
 
 
@@ -65,10 +71,12 @@ def category(slug: str) -> Response:
 def product(slug: str) -> Response:
     item = catalog.get_product(slug)
     emit("shop.product_viewed", product_id=item.id)
-    # Records the view and adds "customers also bought" and "recently viewed".
-    response = product_page(item, **wishlist_context.product_page(item))
-    response.headers["Cache-Control"] = "no-store"  # recently viewed changes per visit
-    return response
+    # The view is recorded (and counted) even when the visitor's copy is still current.
+    recent = wishlist_context.record_product_view(item)
+    unchanged = revalidate(item.id, tuple(p.id for p in recent or ()))
+    if unchanged is not None:
+        return unchanged
+    return product_page(item, **wishlist_context.product_page(item, recent))
 
 
 VIEW_COOKIE = "qkart_view"
@@ -93,7 +101,7 @@ def set_view() -> Response:
 
 
 @bp.get("/products/<slug>/quick")
-def quick_view(slug: str) -> Response:
+def quick_view(slug: str) -> BaseResponse:
     """A product's essentials for the catalogue's quick-view dialog (an htmx fragment);
     anyone else asking gets the product page."""
     if not htmx_target():

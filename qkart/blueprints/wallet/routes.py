@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Response, flash, redirect, request, url_for
+from flask import Response, flash, request, url_for
 from flask_login import current_user, login_required
 
 from qkart.blueprints.common import page_number
@@ -71,4 +71,4 @@ def top_up() -> Response:
         db.session.commit()
         flash(public_message(error), "error")
         return redirect_303(url_for(".view"))
-    return redirect(step.redirect_url or url_for(".view"), code=303)
+    return redirect_303(step.redirect_url or url_for(".view"))

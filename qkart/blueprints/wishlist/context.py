@@ -101,21 +101,24 @@ def _commit_view(response: Response) -> Response:
     return response
 
 
-def product_page(product: Product) -> dict[str, Any]:
-    """The product page's extras: records the view, then reads what to show beside it.
-
-    A fragment of the page (htmx sorting its reviews) is no new view and shows neither.
-    """
+def record_product_view(product: Product) -> list[Product] | None:
+    """Note that the product page was seen; returns the other products this viewer saw
+    before (newest first), or None for a fragment of the page (htmx sorting its reviews),
+    which is no new view and shows neither list."""
     if htmx_target():
-        return {}
+        return None
     had_history = current_user.is_authenticated or bool(session.get(VIEWER_KEY))
     owner = viewer(create=True)
     _record_view(owner, product)
-    return {
-        # A visitor whose token is new has seen nothing else yet: no query needed.
-        "recent": wishlist.recently_viewed(owner, exclude=product.id) if had_history else [],
-        "suggestions": recommendations.also_bought(product),
-    }
+    # A visitor whose token is new has seen nothing else yet: no query needed.
+    return list(wishlist.recently_viewed(owner, exclude=product.id)) if had_history else []
+
+
+def product_page(product: Product, recent: list[Product] | None) -> dict[str, Any]:
+    """The product page's extras: what this viewer saw before, and what others bought."""
+    if recent is None:
+        return {}
+    return {"recent": recent, "suggestions": recommendations.also_bought(product)}
 
 
 def home_page() -> dict[str, Any]:
