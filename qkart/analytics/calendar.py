@@ -45,7 +45,7 @@ def local_day(column: Any, begin: datetime, end: datetime) -> ColumnElement[Any]
     if is_postgres():
         # The zone is written into the SQL (not a parameter) so that the same expression
         # in SELECT and GROUP BY is one expression to PostgreSQL.
-        name = bindparam("zone", zone.key, literal_execute=True)
+        name: Any = bindparam("zone", zone.key, literal_execute=True)
         return func.date(func.timezone(name, column))
     segments = offsets(zone, begin, end)
     shifted = [func.date(column, f"{offset:+d} seconds") for _, offset in segments]

@@ -17,7 +17,7 @@ events fall on the day that planned them, whatever the time zone and its DST.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -210,7 +210,7 @@ def _order(
         customer = len(history.first_orders)
         history.first_orders[customer] = day
     first, second = number % len(prices), (number * 5 + 3) % len(prices)
-    lines = ((first, 1 + number % 3, prices[first]),)
+    lines: tuple[tuple[int, int, int], ...] = ((first, 1 + number % 3, prices[first]),)
     if number % 3 == 0 and second != first:
         lines += ((second, 1, prices[second]),)
     subtotal = sum(q * p for _, q, p in lines)
@@ -405,7 +405,7 @@ def _orders(orders: list[PlannedOrder], context: _Context) -> list[dict]:
     return events
 
 
-def _first_lines(lines: list[dict], line_ids: list[int]) -> list[tuple[int, int]]:
+def _first_lines(lines: list[dict], line_ids: Sequence[int]) -> list[tuple[int, int]]:
     """(line id, quantity) of each order's first line, in order."""
     first: dict[int, tuple[int, int]] = {}
     for line, line_id in zip(lines, line_ids, strict=True):
@@ -517,7 +517,7 @@ def _part(order: PlannedOrder) -> int:
 
 def _money_back(
     orders: list[PlannedOrder],
-    ids: list[int],
+    ids: Sequence[int],
     payments: list[dict],
     first_line: dict[int, tuple[int, int]],
 ) -> None:

@@ -198,7 +198,7 @@ def searches(period: Period, limit: int = 10) -> tuple[list[Search], list[Search
     if rows is None:
         return [], []
 
-    def ranked(column: Any) -> list[Any]:
+    def ranked(column: Any) -> Sequence[Any]:
         total = func.sum(column).label("times")
         return db.session.execute(
             select(rows.c.q, total)

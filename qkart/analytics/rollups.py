@@ -113,7 +113,9 @@ def _new_state(zone: str) -> RollupState:
             db.session.add(state)
         return state
     except IntegrityError:
-        return db.session.get(RollupState, zone, with_for_update=True, populate_existing=True)
+        theirs = db.session.get(RollupState, zone, with_for_update=True, populate_existing=True)
+        assert theirs is not None  # the other page's row, which made this insert fail
+        return theirs
 
 
 def version() -> int:

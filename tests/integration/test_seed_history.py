@@ -147,3 +147,20 @@ def test_the_command_writes_a_year_and_refuses_production_unless_asked(app, make
     assert "Wrote 365 days of history" in made.output
     again = app.test_cli_runner().invoke(args=["seed", "--history"])
     assert "already loaded" in again.output
+
+
+def test_the_customer_cohort_report_shows_the_planned_cohorts(shop):
+    from qkart.analytics import customers
+
+    app, plan = shop
+    # From the plan (sold orders only, as the customer reports count them): 53 customers
+    # first bought in September, 20 of them again in October and 10 in November...
+    assert plan.sold_cohorts() == {
+        date(2026, 9, 1): [53, 20, 10],
+        date(2026, 10, 1): [88, 3],
+        date(2026, 11, 1): [56],
+    }
+    with app.app_context():
+        table = customers.cohorts(reports.Period(date(2026, 9, 1), date(2026, 11, 30)))
+    assert {c.month: c.active for c in table} == plan.sold_cohorts()
+    assert [c.customers for c in table] == [53, 88, 56]
