@@ -23,6 +23,7 @@ from typing import Any
 
 from sqlalchemy import case, delete, distinct, func, insert, literal, select, union_all
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from qkart.analytics.calendar import as_date, day_of, json_key, local_day, midnight
 from qkart.analytics.models import AnalyticsEvent, DailyFunnel, DailySearch, RollupState
@@ -47,17 +48,18 @@ def _paid_orders(begin: datetime) -> Any:
     return select(E.order_id).where(E.kind == "order.paid", E.occurred_at >= begin)
 
 
-def raw_counts(begin: datetime, end: datetime) -> list[Count]:
+def raw_counts(begin: datetime, end: datetime, session: Session | None = None) -> list[Count]:
     """Session-days per day, step and device of the events in ``[begin, end)``."""
+    run = session or db.session
     day = local_day(E.occurred_at, begin, end)
     sessions = func.count(distinct(E.session))
     where = (E.occurred_at >= begin, E.occurred_at < end, E.session.is_not(None))
-    steps = db.session.execute(
+    steps = run.execute(
         select(day, E.kind, E.device, sessions)
         .where(*where, E.kind.in_(STEPS))
         .group_by(day, E.kind, E.device)
     ).all()
-    paid = db.session.execute(
+    paid = run.execute(
         select(day, literal(PAID), E.device, sessions)
         .where(*where, E.kind == "order.placed", E.order_id.in_(_paid_orders(begin)))
         .group_by(day, E.device)
@@ -78,42 +80,51 @@ def raw_searches(begin: datetime, end: datetime) -> Any:
 
 
 def refresh() -> date:
-    """Summarise what is missing or changed; returns the last closed day (yesterday)."""
+    """Summarise what is missing or changed; returns the last closed day (yesterday).
+
+    The summaries are written in a short transaction of their own, like the events: a
+    report page needs no commit to keep them, and the next page finds them done."""
     zone = shop_timezone()
     yesterday = shop_today() - timedelta(days=1)
-    today_begins = midnight(yesterday + timedelta(days=1), zone)
     top = db.session.scalar(select(func.max(E.id))) or 0
-    state = db.session.get(RollupState, zone.key)
-    if state is not None and state.through == yesterday and state.event_id == top:
+    state = db.session.execute(
+        select(RollupState.through, RollupState.event_id).where(RollupState.zone == zone.key)
+    ).first()
+    if state is not None and tuple(state) == (yesterday, top):
         return yesterday  # the usual case: nothing to do, and no lock taken
-    # Two pages refreshing at once: the second waits here, then finds less to do.
-    state = db.session.get(RollupState, zone.key, with_for_update=True, populate_existing=True)
-    first_time = state is None
-    if state is None:
-        state = _new_state(zone.key)
-    dirty: set[date] = set()
-    if state.through is None or state.through < yesterday:
-        first = state.through + timedelta(days=1) if state.through else _first_day()
-        dirty |= set(_days(first, yesterday)) if first else set()
-    if not first_time and top > state.event_id:
-        dirty |= _changed_days(state.event_id, today_begins)
-    if dirty:
-        summarise(dirty)
-        state.version += 1
-    state.through, state.event_id = yesterday, top
-    db.session.flush()
+    with Session(db.engine) as session, session.begin():
+        _refresh(session, zone.key, yesterday, top)
     return yesterday
 
 
-def _new_state(zone: str) -> RollupState:
+def _refresh(session: Session, zone: str, yesterday: date, top: int) -> None:
+    today_begins = midnight(yesterday + timedelta(days=1))
+    # Two pages refreshing at once: the second waits here, then finds less to do.
+    state = session.get(RollupState, zone, with_for_update=True)
+    first_time = state is None
+    if state is None:
+        state = _new_state(session, zone)
+    dirty: set[date] = set()
+    if state.through is None or state.through < yesterday:
+        first = state.through + timedelta(days=1) if state.through else _first_day(session)
+        dirty |= set(_days(first, yesterday)) if first else set()
+    if not first_time and top > state.event_id:
+        dirty |= _changed_days(session, state.event_id, today_begins)
+    if dirty:
+        summarise(session, dirty)
+        state.version += 1
+    state.through, state.event_id = yesterday, top
+
+
+def _new_state(session: Session, zone: str) -> RollupState:
     """The zone's state row, made once even when two pages ask at the same moment."""
     try:
-        with db.session.begin_nested():
+        with session.begin_nested():
             state = RollupState(zone=zone, through=None, event_id=0, version=0)
-            db.session.add(state)
+            session.add(state)
         return state
     except IntegrityError:
-        theirs = db.session.get(RollupState, zone, with_for_update=True, populate_existing=True)
+        theirs = session.get(RollupState, zone, with_for_update=True, populate_existing=True)
         assert theirs is not None  # the other page's row, which made this insert fail
         return theirs
 
@@ -122,8 +133,10 @@ def version() -> int:
     """Bumped whenever closed days are (re)summarised: results computed from the
     summaries of an earlier version may be stale."""
     refresh()
-    state = db.session.get(RollupState, shop_timezone().key)
-    return state.version if state is not None else 0
+    found = db.session.scalar(
+        select(RollupState.version).where(RollupState.zone == shop_timezone().key)
+    )
+    return found or 0
 
 
 def summarise_closed_days() -> str:
@@ -131,8 +144,8 @@ def summarise_closed_days() -> str:
     return refresh().isoformat()
 
 
-def _first_day() -> date | None:
-    first = db.session.scalar(select(func.min(E.occurred_at)))
+def _first_day(session: Session) -> date | None:
+    first = session.scalar(select(func.min(E.occurred_at)))
     return day_of(first) if first else None
 
 
@@ -140,17 +153,17 @@ def _days(first: date, last: date) -> Iterable[date]:
     return (first + timedelta(days=n) for n in range((last - first).days + 1))
 
 
-def _changed_days(since: int, today_begins: datetime) -> set[date]:
+def _changed_days(session: Session, since: int, today_begins: datetime) -> set[date]:
     """Closed days that events after id ``since`` change: their own day when written
     late, and the day an order was placed when it was paid since."""
-    late = db.session.execute(
+    late = session.execute(
         select(func.min(E.occurred_at), func.max(E.occurred_at)).where(
             E.id > since, E.occurred_at < today_begins
         )
     ).one()
     days = set(_days(day_of(late[0]), day_of(late[1]))) if late[0] else set()
     newly_paid = select(E.order_id).where(E.id > since, E.kind == "order.paid")
-    placed = db.session.scalars(
+    placed = session.scalars(
         select(E.occurred_at).where(
             E.kind == "order.placed",
             E.occurred_at < today_begins,
@@ -160,30 +173,26 @@ def _changed_days(since: int, today_begins: datetime) -> set[date]:
     return days | {day_of(at) for at in placed}
 
 
-def summarise(days: set[date]) -> None:
+def summarise(session: Session, days: set[date]) -> None:
     """(Re)write the summaries of ``days`` from the events."""
     zone = shop_timezone().key
     begin, end = midnight(min(days)), midnight(max(days) + timedelta(days=1))
-    db.session.execute(
-        delete(DailyFunnel).where(DailyFunnel.zone == zone, DailyFunnel.day.in_(days))
-    )
-    db.session.execute(
-        delete(DailySearch).where(DailySearch.zone == zone, DailySearch.day.in_(days))
-    )
+    session.execute(delete(DailyFunnel).where(DailyFunnel.zone == zone, DailyFunnel.day.in_(days)))
+    session.execute(delete(DailySearch).where(DailySearch.zone == zone, DailySearch.day.in_(days)))
     rows = [
         {"zone": zone, "day": c.day, "kind": c.kind, "device": c.device, "sessions": c.sessions}
-        for c in raw_counts(begin, end)
+        for c in raw_counts(begin, end, session)
         if c.day in days
     ]
     searched = [
         {"zone": zone, "day": as_date(d), "q": q[:100], "searches": int(n), "empty": int(e or 0)}
-        for d, q, n, e in db.session.execute(raw_searches(begin, end))
+        for d, q, n, e in session.execute(raw_searches(begin, end))
         if as_date(d) in days
     ]
     if rows:
-        db.session.execute(insert(DailyFunnel), rows)
+        session.execute(insert(DailyFunnel), rows)
     if searched:
-        db.session.execute(insert(DailySearch), searched)
+        session.execute(insert(DailySearch), searched)
 
 
 def counts(start: date, end: date) -> list[Count]:
@@ -193,16 +202,14 @@ def counts(start: date, end: date) -> list[Count]:
     zone = shop_timezone().key
     rows: list[Count] = []
     if start <= min(end, through):
-        rows += [
-            Count(r.day, r.kind, r.device, r.sessions)
-            for r in db.session.scalars(
-                select(DailyFunnel).where(
-                    DailyFunnel.zone == zone,
-                    DailyFunnel.day >= start,
-                    DailyFunnel.day <= min(end, through),
-                )
-            )
-        ]
+        summaries = select(
+            DailyFunnel.day, DailyFunnel.kind, DailyFunnel.device, DailyFunnel.sessions
+        ).where(
+            DailyFunnel.zone == zone,
+            DailyFunnel.day >= start,
+            DailyFunnel.day <= min(end, through),
+        )
+        rows += [Count(*row) for row in db.session.execute(summaries)]
     first_open = max(start, through + timedelta(days=1))
     if first_open <= end:
         rows += raw_counts(midnight(first_open), midnight(end + timedelta(days=1)))

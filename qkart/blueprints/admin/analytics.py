@@ -72,7 +72,6 @@ def analytics_csv() -> Response:
     _, period, _ = asked_period()
     sold = {d.day: d for d in reports.by_day(period)}
     steps = reports.funnel_counts_by_day(period)
-    db.session.commit()  # keeps the closed days it summarised on the way
     rows = [
         [
             day.isoformat(),
@@ -98,7 +97,6 @@ def analytics_chart(name: str) -> Response:
     # The page shows charts once its report is ready; a chart asked for on its own
     # after the kept result expired is drawn from the database.
     report = answer.result if answer.ready else reports.overview(period)
-    db.session.commit()  # keeps the closed days it summarised on the way
     return svg_response(_chart(name, report))
 
 
