@@ -25,7 +25,7 @@ from urllib.parse import urlencode
 from flask import Flask
 from floor import PRODUCT as FLOOR_SQL
 from loadgen import WrkSettings, run_wrk, wait_idle
-from report import add_ratios, markdown_table, write_json
+from report import add_ratios, check_targets, markdown_table, targets_table, write_json
 from shop_client import log_in_with_cart, probe
 from sqlalchemy import func, select, text
 from sqlcount import count_queries
@@ -346,9 +346,23 @@ def main() -> int:
     rows = assemble(pages, probes, sql, loads)
     add_ratios(rows)
     report = build_report(app, products, settings, rows, loads)
+    report["targets"] = check_targets(rows)
     path = write_json(report, ROOT / _env("BENCH_OUT", "reports/bench"), products)
     print_summary(report, path)
-    return check_errors(rows)
+    return check_errors(rows) or check_met(report["targets"])
+
+
+def check_met(checked: list[dict[str, Any]]) -> int:
+    """A page below its target fails the run (exit 4), unless BENCH_CHECK=0."""
+    missed = [c["label"] for c in checked if not c["met"]]
+    if not missed:
+        print("bench: every page met its targets")
+        return 0
+    if _env("BENCH_CHECK", "1") == "0":
+        print(f"bench: pages below their targets (not failing, BENCH_CHECK=0): {missed}")
+        return 0
+    print(f"bench: pages below their targets: {missed}")
+    return 4
 
 
 def check_errors(rows: list[dict[str, Any]]) -> int:
@@ -385,6 +399,8 @@ def print_summary(report: dict[str, Any], path: Path) -> None:
         print(f"With BENCH_EXTRA_SQL={report['database']['extra_sql']} applied after the restore.")
     print()
     print(markdown_table(report["pages"]))
+    print("\nTargets (issue 12), each page against the floor run just before it:")
+    print(targets_table(report["targets"]))
     before, after = machine_info["cpu_busy_percent_before"], machine_info["cpu_busy_percent_after"]
     print(f"\nCPU busy with other work, before/after the wrk runs: {before}% / {after}%", end="")
     busy = max(before or 0, after or 0) > BUSY_PERCENT

@@ -30,6 +30,59 @@ COLUMNS = (
 )
 
 
+# Issue 12's targets: the share of the floor's req/s each page keeps, at least; and
+# p99 under P99_MS at the bench's concurrency. Pages without a target are reported only.
+RPS_TARGETS = {
+    "catalogue_p1": 0.5,
+    "catalogue_p20": 0.5,
+    "search": 0.5,
+    "category": 0.5,
+    "product": 0.6,
+    "cart": 0.5,
+}
+P99_MS = 50.0
+
+
+def check_targets(pages: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Each targeted page against its targets (after ``add_ratios``), in table order."""
+    checked = []
+    for page in pages:
+        target = RPS_TARGETS.get(page["name"])
+        if target is None:
+            continue
+        ratio, p99 = page["ratio_to_floor"]["rps"], page["load"]["latency_ms"]["p99"]
+        rps_ok = ratio is not None and ratio >= target
+        checked.append(
+            {
+                "name": page["name"],
+                "label": page["label"],
+                "rps_ratio": ratio,
+                "rps_target": target,
+                "p99_ms": p99,
+                "p99_target_ms": P99_MS,
+                "met": rps_ok and p99 < P99_MS,
+                "missed": [
+                    *([] if rps_ok else [f"req/s {ratio:.2f} of the floor < {target}"]),
+                    *([] if p99 < P99_MS else [f"p99 {p99:.1f} ms >= {P99_MS:.0f} ms"]),
+                ],
+            }
+        )
+    return checked
+
+
+def targets_table(checked: list[dict[str, Any]]) -> str:
+    """One line per targeted page: its figures beside its targets, and what it missed."""
+    width = max((len(c["label"]) for c in checked), default=4)
+    lines = []
+    for c in checked:
+        verdict = "met" if c["met"] else "MISSED: " + "; ".join(c["missed"])
+        lines.append(
+            f"   {c['label']:<{width}}  req/s/floor {c['rps_ratio']:.2f} (>= {c['rps_target']})"
+            f"  p99 {c['p99_ms']:6.1f} ms (< {c['p99_target_ms']:.0f})  {verdict}"
+        )
+    return "\n".join(lines)
+
+
 def add_ratios(pages: list[dict[str, Any]]) -> None:
     """Add ``ratio_to_floor``: each page against the floor run just before it."""
     for page in pages:

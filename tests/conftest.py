@@ -121,6 +121,8 @@ def _empty_tables(app: Flask) -> None:
         app.extensions.pop("qkart_free_shipping", None)
         app.extensions.pop("qkart_delivery_days", None)
         app.extensions.pop("qkart_search_vocabulary", None)
+        app.extensions.pop("qkart_catalog_cache", None)  # emptied tables move no generation
+        app.extensions.pop("qkart_fragments", None)
 
 
 def _baseline(app: Flask) -> None:

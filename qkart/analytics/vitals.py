@@ -252,8 +252,8 @@ def p75_by(period: Period, *columns: str) -> dict[Key, dict[str, Quantile]]:
         .group_by(*keys, WebVitalCount.metric, WebVitalCount.upper)
     ).all()
     histograms: dict[tuple[Key, str], list[tuple[int, int]]] = defaultdict(list)
-    for *key, metric, upper, count in rows:
-        histograms[(tuple(key), metric)].append((upper, int(count)))
+    for *parts, metric, upper, count in rows:
+        histograms[(tuple(parts), metric)].append((upper, int(count)))
     result: dict[Key, dict[str, Quantile]] = defaultdict(dict)
     for (key, name), histogram in histograms.items():
         metric = METRICS[name]

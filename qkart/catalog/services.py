@@ -7,8 +7,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, case, false, func, or_, select, update
-from sqlalchemy.orm import InstrumentedAttribute, contains_eager
+from sqlalchemy.orm import InstrumentedAttribute, contains_eager, make_transient_to_detached
 
+from qkart.catalog.cache import cached
 from qkart.catalog.errors import CategoryNotFoundError, OutOfStockError, ProductNotFoundError
 from qkart.catalog.models import Category, Product, StockMovement
 from qkart.core.db import utcnow
@@ -145,7 +146,9 @@ def search_products(query: ProductQuery, filters: Filters | None = None) -> Page
     """
     conditions = where(listing_filters(query) if filters is None else filters)
     total = db.session.scalar(select(func.count()).select_from(Product).where(*conditions))
-    page = Page(items=[], total=total or 0, page=max(query.page, 1), per_page=query.per_page)
+    page: Page[Product] = Page(
+        items=[], total=total or 0, page=max(query.page, 1), per_page=query.per_page
+    )
     if page.past_end:
         return page
     order = _order(query)
@@ -192,14 +195,9 @@ class CategoryNode:
 
 def category_nodes(categories: Sequence[Category]) -> list[CategoryNode]:
     """The shop's categories as a tree with product counts that include subcategories
-    (one grouped count query); top-level categories first, in staff's order."""
-    direct = dict(
-        db.session.execute(
-            select(Product.category_id, func.count())
-            .where(Product.is_active.is_(True))
-            .group_by(Product.category_id)
-        ).all()
-    )
+    (one grouped count query, kept until the catalogue changes); top-level categories
+    first, in staff's order."""
+    direct = cached("category_counts", _active_per_category)
     below: dict[int | None, list[Category]] = {}
     known = {c.id for c in categories}
     for category in categories:
@@ -212,6 +210,16 @@ def category_nodes(categories: Sequence[Category]) -> list[CategoryNode]:
         return CategoryNode(category, depth, total, kids)
 
     return [build(c, 0) for c in below.get(None, [])]
+
+
+def _active_per_category() -> dict[int, int]:
+    return dict(
+        db.session.execute(
+            select(Product.category_id, func.count())
+            .where(Product.is_active.is_(True))
+            .group_by(Product.category_id)
+        ).all()
+    )
 
 
 def find_node(nodes: Sequence[CategoryNode], category_id: int) -> CategoryNode | None:
@@ -231,6 +239,41 @@ def top_categories(categories: Sequence[Category], limit: int = 8) -> list[Categ
 
 def list_categories() -> Sequence[Category]:
     return db.session.scalars(select(Category).order_by(Category.position, Category.name)).all()
+
+
+def shop_categories() -> Sequence[Category]:
+    """Every category in staff's order, kept until the catalogue changes (no query then).
+
+    They are detached copies, shared by requests: read them, never change or add them.
+    """
+    return cached("shop_categories", _detached_categories)
+
+
+def category_exists(slugs: Sequence[str]) -> bool:
+    """Whether any of ``slugs`` names a category (one small query)."""
+    return (
+        db.session.scalar(select(Category.id).where(Category.slug.in_(slugs)).limit(1)) is not None
+    )
+
+
+def _detached_categories() -> tuple[Category, ...]:
+    table = Category.__table__
+    rows = db.session.execute(select(table).order_by(table.c.position, table.c.name)).mappings()
+    copies = []
+    for row in rows:
+        category = Category(**row)
+        make_transient_to_detached(category)  # as if loaded, in no session
+        copies.append(category)
+    return tuple(copies)
+
+
+def products_by_ids(ids: Sequence[int]) -> list[Product]:
+    """The active products of a kept listing, in its order, with their categories."""
+    if not ids:
+        return []
+    rows = db.session.scalars(_with_category(Product.is_active.is_(True), Product.id.in_(ids)))
+    found = {product.id: product for product in rows}
+    return [found[i] for i in ids if i in found]
 
 
 def get_category(slug: str) -> Category:

@@ -204,9 +204,8 @@ def serve_static(filename: str) -> Response:
     response.set_etag(f"{item.digest}-{encoding}" if encoding else item.digest)
     response.last_modified = item.modified  # type: ignore[assignment]
     response.headers["Cache-Control"] = _cache_control(item, digest)
-    return response.make_conditional(
-        request, accept_ranges=True, complete_length=len(response.get_data())
-    )
+    response.make_conditional(request, accept_ranges=True, complete_length=len(response.get_data()))
+    return response
 
 
 def init_assets(app: Flask) -> None:

@@ -147,7 +147,9 @@ class RedisVersionStore:
         except Exception as error:  # Redis down: no validators rather than a failed page
             log.warning("catalogue version unavailable (%s: %s)", type(error).__name__, error)
             return None
-        return token.decode() if token is not None else None
+        if token is None:
+            return None
+        return token.decode() if isinstance(token, bytes) else str(token)
 
     def bump(self) -> None:
         try:

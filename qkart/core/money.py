@@ -6,11 +6,13 @@ into minor units; every sum after that is exact integer arithmetic.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from functools import lru_cache
 
-from babel.numbers import format_currency, get_currency_precision
+from babel import Locale
+from babel.numbers import get_currency_precision
 
 
 class CurrencyMismatchError(ValueError):
@@ -106,7 +108,34 @@ class Money:
 
     def format(self, locale: str = "en_US") -> str:
         """Human text such as ``$1,200.00``; the one place money becomes a string."""
-        return format_currency(self.major, self.currency, locale=locale)
+        return _formatted(self.amount, self.currency, locale)
 
     def __str__(self) -> str:
         return self.format()
+
+
+@lru_cache(maxsize=64)
+def currency_formatter(locale: str, currency: str) -> Callable[[Decimal], str]:
+    """Babel's ``format_currency`` for one locale and currency, with the locale's data
+    and pattern looked up once instead of on every price a page shows."""
+    parsed = Locale.parse(locale)
+    pattern = parsed.currency_formats["standard"]
+
+    def apply(major: Decimal) -> str:
+        return pattern.apply(
+            major,
+            parsed,
+            currency=currency,
+            currency_digits=True,
+            decimal_quantization=True,
+            group_separator=True,
+            numbering_system="latn",
+        )
+
+    return apply
+
+
+@lru_cache(maxsize=8192)
+def _formatted(amount: int, currency: str, locale: str) -> str:
+    """Prices repeat (the same product on many pages): each text is made once."""
+    return currency_formatter(locale, currency)(Decimal(amount).scaleb(-minor_digits(currency)))

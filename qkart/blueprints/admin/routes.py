@@ -4,6 +4,7 @@ against the one before, for staff who read reports), search, returns queue."""
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 from flask import Response, request, url_for
 from flask_login import current_user
@@ -36,7 +37,7 @@ HOME_WINDOWS = ("Today", "7 days", "30 days")
 def dashboard() -> Response:
     """What waits for staff; money figures only for staff who may read the reports."""
     low_default = int(setting("QKART_LOW_STOCK_DEFAULT") or 5)
-    waiting = {
+    waiting: dict[str, Any] = {
         "orders": recent_orders(10),
         "low_stock": low_stock(low_default, limit=10),
         "work": work_counts(),

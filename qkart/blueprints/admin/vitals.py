@@ -145,11 +145,11 @@ def _pages_chart(metric: vitals.Metric, period: Period) -> pygal.Graph:
         title=f"{metric.label}, 75th percentile by page type "
         f"(good up to {metric.show(metric.good)}, poor above {metric.show(metric.poor)})",
     )
-    rows = [
+    found = [
         (label, by_page.get((page,), {}).get(metric.name))
         for page, label in vitals.PAGE_TYPES.items()
     ]
-    rows = [(label, q) for label, q in rows if q is not None][::-1]
+    rows = [(label, q) for label, q in found if q is not None][::-1]
     chart.x_labels = [label for label, _ in rows]
     chart.add(
         "75th percentile",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 from flask import g, has_request_context
@@ -12,8 +12,9 @@ from qkart.accounts.addresses import shop_countries
 from qkart.blueprints.common import cart_owner, wallet_balance
 from qkart.blueprints.shop import bp
 from qkart.cart.services import item_count
+from qkart.catalog.cache import catalog_cache
 from qkart.catalog.models import Category
-from qkart.catalog.services import list_categories
+from qkart.catalog.services import category_exists, shop_categories
 from qkart.core.db import utcnow
 from qkart.core.money import Money
 from qkart.core.shop import setting_money
@@ -25,10 +26,27 @@ from qkart.shipping.services import free_shipping_threshold
 
 
 def categories_for_request() -> Sequence[Category]:
-    """Categories, loaded at most once per request (the footer and filters share them)."""
+    """Categories, kept until the catalogue changes (the footer and filters share them)."""
     if "categories" not in g:
-        g.categories = list_categories()
+        g.categories = shop_categories()
     return g.categories
+
+
+def categories_naming(slugs: Iterable[str]) -> Sequence[Category]:
+    """The categories, sure to hold each of ``slugs`` that exists.
+
+    Without Redis another process's kept list may be older than a category staff just
+    added; a slug it does not know is looked up once, and if it exists the list is read
+    again. Unknown slugs (bad input) cost that one small query and nothing else.
+    """
+    categories = categories_for_request()
+    known = {c.slug for c in categories}
+    missing = [slug for slug in slugs if slug and slug not in known]
+    if missing and category_exists(missing):
+        catalog_cache().bump()
+        g.pop("categories", None)
+        categories = categories_for_request()
+    return categories
 
 
 def _cart_count() -> int:
@@ -73,6 +91,7 @@ def _free_shipping_over() -> Money | None:
         return free_shipping_threshold()
     except SQLAlchemyError:
         db.session.rollback()  # the error page of a failed database must still render
+        g.render_degraded = True  # and what it draws is not kept (cards.cached_block)
         return None
 
 
@@ -87,4 +106,5 @@ class _LazyCategories:
             return iter(top_categories(categories_for_request(), 8))
         except SQLAlchemyError:
             db.session.rollback()
+            g.render_degraded = True
             return iter(())

@@ -11,16 +11,18 @@ from flask import abort, redirect, request, url_for
 from werkzeug.wrappers import Response as BaseResponse
 
 from qkart.blueprints.shop.caching import revalidate
-from qkart.blueprints.shop.context import categories_for_request
-from qkart.blueprints.shop.forms import CatalogueForm, ViewForm
+from qkart.blueprints.shop.context import categories_naming
+from qkart.blueprints.shop.forms import CatalogueForm
 from qkart.catalog import services as catalog
+from qkart.catalog.cache import cached
 from qkart.catalog.facets import Facets, listing_facets
-from qkart.catalog.models import Category
+from qkart.catalog.models import Category, Product
 from qkart.core.events import emit
 from qkart.core.filters import money
 from qkart.core.forms import choices
 from qkart.core.htmx import htmx_target, render
 from qkart.core.money import Money
+from qkart.core.pagination import Page
 from qkart.core.shop import currency
 from qkart.search import services as search
 
@@ -40,7 +42,7 @@ class Chip:
 def catalogue(category: Category | None = None) -> BaseResponse:
     """A listing page, or its results fragment (htmx) with the heading, title, count
     and facet counts swapped out of band."""
-    categories = categories_for_request()
+    categories = categories_naming(request.args.getlist("category")[:50])
     form = CatalogueForm(request.args)
     valid = form.validate() if request.args else True
     category, valid = _chosen_categories(form, category, categories, valid)
@@ -52,26 +54,26 @@ def catalogue(category: Category | None = None) -> BaseResponse:
     unchanged = revalidate(vary=VARY) if valid and not query.q else None
     if unchanged is not None:
         return unchanged
-    filters = catalog.listing_filters(query)
-    results = catalog.search_products(query, filters)
+    listing = Listing(query, categories)
+    results = listing.results()
     if results.past_end and (results.total or query.page > 1):
         abort(404)
     corrected = None
     if query.q and not results.total and query.page == 1:
         corrected = search.did_you_mean(query.q)
         if corrected:
-            query = replace(query, q=corrected)
-            filters = catalog.listing_filters(query)
-            results = catalog.search_products(query, filters)
+            listing = Listing(replace(query, q=corrected), categories)
+            results = listing.results()
             corrected = corrected if results.total else None
-            query = query if corrected else replace(query, q=form.q.data)
+            listing = listing if corrected else Listing(query, categories)
+            query = listing.query if corrected else replace(query, q=form.q.data)
     if htmx_target() == "more-results":  # the next page's cards, as the shopper scrolls
         return render(
             "shop/products.html",
             RESULTS,
             results=results,
             page_url=_pages(query, category),
-            view_form=ViewForm(formdata=None, view=_view()),
+            view=_view(),
         )
     if query.q and query.page == 1 and request.headers.get("HX-Trigger") != "q":
         emit("shop.searched", q=form.q.data or query.q, results=results.total)
@@ -81,7 +83,7 @@ def catalogue(category: Category | None = None) -> BaseResponse:
     unchanged = revalidate(vary=VARY) if valid and query.q and not fresh else None
     if unchanged is not None:
         return unchanged
-    facets = listing_facets(query, filters, categories)
+    facets = listing.facets()
     _label_counts(form, facets)
     response = render(
         "shop/products.html",
@@ -99,7 +101,7 @@ def catalogue(category: Category | None = None) -> BaseResponse:
         corrected=corrected,
         canonical_url=request.url_root.rstrip("/") + canonical,
         canonical_path=canonical,
-        view_form=ViewForm(formdata=None, view=_view(), next=canonical),
+        view=_view(),  # the toggle is plain HTML: a form object costs more than it says
         node=catalog.find_node(catalog.category_nodes(categories), category.id)
         if category is not None and not htmx_target()
         else None,
@@ -110,6 +112,48 @@ def catalogue(category: Category | None = None) -> BaseResponse:
         typing = request.headers.get("HX-Trigger") == "q"
         response.headers["HX-Replace-Url" if typing else "HX-Push-Url"] = canonical
     return response
+
+
+class Listing:
+    """One listing's page of products and facet counts, kept until the catalogue
+    changes (``qkart.catalog.cache``); only the page's products are read each time."""
+
+    def __init__(self, query: catalog.ProductQuery, categories: Sequence[Category]) -> None:
+        self.query = query
+        self._categories = categories
+        self._filters: catalog.Filters | None = None
+        self._found: Page[Product] | None = None
+
+    def filters(self) -> catalog.Filters:
+        if self._filters is None:
+            self._filters = catalog.listing_filters(self.query)
+        return self._filters
+
+    def results(self) -> Page[Product]:
+        kept = cached(("listing", self.query), self._listed)
+        if self._found is not None:  # just read: its products are loaded already
+            return self._found
+        return Page(catalog.products_by_ids(kept.ids), kept.total, kept.page, kept.per_page)
+
+    def facets(self) -> Facets:
+        return cached(("facets", self.query), self._facets)
+
+    def _listed(self) -> Listed:
+        found = self._found = catalog.search_products(self.query, self.filters())
+        return Listed(tuple(p.id for p in found.items), found.total, found.page, found.per_page)
+
+    def _facets(self) -> Facets:
+        return listing_facets(self.query, self.filters(), self._categories)
+
+
+@dataclass(frozen=True)
+class Listed:
+    """A listing's page as kept: its products' ids, in order, and its pager's numbers."""
+
+    ids: tuple[int, ...]
+    total: int
+    page: int
+    per_page: int
 
 
 def _view() -> str:

@@ -8,7 +8,7 @@ from werkzeug.wrappers import Response as BaseResponse
 from qkart.blueprints.common import safe_next
 from qkart.blueprints.shop import bp
 from qkart.blueprints.shop.caching import revalidate
-from qkart.blueprints.shop.context import categories_for_request
+from qkart.blueprints.shop.context import categories_for_request, categories_naming
 from qkart.blueprints.shop.forms import ViewForm
 from qkart.blueprints.shop.listing import catalogue
 from qkart.blueprints.shop.reviews import product_page
@@ -64,7 +64,10 @@ def categories() -> Response:
 
 @bp.get("/categories/<slug>")
 def category(slug: str) -> BaseResponse:
-    return catalogue(catalog.get_category(slug))
+    found = next((c for c in categories_naming([slug]) if c.slug == slug), None)
+    if found is None:
+        abort(404, "We could not find that category.")
+    return catalogue(found)
 
 
 @bp.get("/products/<slug>")
