@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import click
 from flask import Flask, current_app
 from flask.cli import with_appcontext
@@ -106,9 +108,36 @@ def _wants_demo_shopper(asked: bool | None) -> bool:
     help=f"Create (or not) the demo shopper {DEMO_EMAIL}, whose password is public. "
     "On by default, except with QKART_ENV=production, where it must be asked for.",
 )
+@click.option(
+    "--history",
+    "history_days",
+    type=click.IntRange(min=1, max=3660),
+    is_flag=False,
+    flag_value=365,
+    default=None,
+    help="Also write N days (365 if no N) of generated sessions, carts and orders "
+    "before today, whose report figures are known in advance (qkart.analytics.history).",
+)
+@click.option(
+    "--history-in-production",
+    is_flag=True,
+    help="Allow --history with QKART_ENV=production (it adds customers and orders).",
+)
 @with_appcontext
-def seed(count: int | None, batch: int, demo_shopper: bool | None) -> None:
+def seed(
+    count: int | None,
+    batch: int,
+    demo_shopper: bool | None,
+    history_days: int | None,
+    history_in_production: bool,
+) -> None:
     """Load the demo shop: the classic catalogue and a demo shopper (idempotent)."""
+    live = current_app.config["QKART_ENV"] == "production"
+    if history_days and live and not history_in_production:
+        raise click.UsageError(
+            "QKART_ENV=production: not writing a generated history of customers and "
+            "orders into a live shop. Add --history-in-production if you mean it."
+        )
     if count:
         with click.progressbar(length=count, label=f"Generating {count} products") as bar:
             catalogue_seed.load_synthetic(count, batch=batch, progress=bar.update)
@@ -127,6 +156,31 @@ def seed(count: int | None, batch: int, demo_shopper: bool | None) -> None:
         click.echo("Added the demo delivery options, tax rates and promo codes.")
     if made_demo:
         click.echo(f"Demo shopper: {DEMO_EMAIL} / {DEMO_PASSWORD}")
+    if history_days:
+        _seed_history(history_days)
+
+
+def _seed_history(days: int) -> None:
+    from qkart.analytics import history
+    from qkart.core.shop import shop_timezone, shop_today
+
+    prices = [p.price for p in history.catalogue()]
+    if not prices:
+        raise click.UsageError("The history needs products: none are in the catalogue.")
+    plan = history.plan(shop_today() - timedelta(days=1), days, prices, shop_timezone())
+    with click.progressbar(length=days, label=f"Writing {days} days of history") as bar:
+        try:
+            events = history.write(plan, current_app.config["QKART_CURRENCY"], bar.update)
+        except history.HistoryLoadedError:
+            db.session.rollback()
+            click.echo("The generated history is already loaded.")
+            return
+    db.session.commit()
+    orders = sum(len(d.orders) for d in plan.days)
+    click.echo(
+        f"Wrote {days} days of history: {plan.customers} customers, {orders} orders, "
+        f"{events} analytics events."
+    )
 
 
 @click.command("create-admin")

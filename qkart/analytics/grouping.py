@@ -2,50 +2,31 @@
 
 A report asks the database for one row per day of its range (one grouped query, never
 a query per day) and, for long ranges, adds the days up into weeks or months here.
-The day of a timestamp follows ``Period.bounds()``: when the range starts at the shop's
-local midnight rather than UTC's, timestamps are shifted by the same offset before
-their date is taken, so a day's row holds exactly what a one-day report would count.
-(The offset is that of the range's first day: in a range that crosses a daylight-saving
-change, the hour around midnight after the change falls on the neighbouring day.)
+The day of a timestamp is the shop's calendar day (``qkart.analytics.calendar``, the
+same as ``Period.bounds()``, daylight-saving changes included), so a day's row holds
+exactly what a one-day report would count.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Date, cast, func, literal_column
 from sqlalchemy.sql.elements import ColumnElement
 
+from qkart.analytics.calendar import local_day
 from qkart.analytics.reports import Period
-from qkart.extensions import db
 
 # Up to two months a row per day, up to half a year a row per week, beyond a month.
 DAILY_UP_TO = 62
 WEEKLY_UP_TO = 184
 
 
-def utc_offset_seconds(period: Period) -> int:
-    """How far the period's days are ahead of UTC (the shop's zone, as ``bounds`` says)."""
-    begin, _ = period.bounds()
-    midnight = datetime.combine(period.start, time.min, tzinfo=UTC)
-    return int((midnight - begin.astimezone(UTC)).total_seconds())
-
-
 def day_of(column: Any, period: Period) -> ColumnElement[Any]:
-    """The report day of a UTC timestamp column, as SQL (a date, or ISO text on SQLite).
-
-    The offset is written into the SQL as a number, not a bound parameter, so the same
-    expression in SELECT and GROUP BY is the same text (PostgreSQL insists on it).
-    """
-    offset = utc_offset_seconds(period)
-    if db.session.get_bind().dialect.name == "postgresql":
-        shifted = func.timezone(literal_column("'UTC'"), column) + literal_column(
-            f"interval '{offset:d} seconds'"
-        )
-        return cast(shifted, Date)
-    return func.date(column, literal_column(f"'{offset:+d} seconds'"))
+    """The report day of a UTC timestamp column, as SQL (a date, or ISO text on SQLite):
+    the shop's calendar day, daylight-saving changes included (``calendar.local_day``)."""
+    return local_day(column, *period.bounds())
 
 
 def as_date(value: date | str) -> date:

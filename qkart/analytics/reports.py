@@ -1,21 +1,25 @@
 """The numbers staff read: KPIs against the previous period, the funnel, searches.
 
-Every report covers a range of whole days ``[start, end]`` (UTC dates) and is built
-from grouped SQL counts, the same on PostgreSQL and SQLite: revenue and orders come
-from the orders tables (what was sold), sessions and the funnel from the events.
-Rates are ``Decimal`` fractions rounded once, to four places (a tenth of a percent).
+Every report covers a range of whole days ``[start, end]`` of the shop's calendar
+(``qkart.core.shop.shop_timezone``, DST included), the same on PostgreSQL and SQLite:
+revenue and orders come from the orders tables (what was sold), sessions, the funnel
+and searches from the events, through their daily summaries (``rollups``: closed days
+summarised once, today counted from the events). Rates are ``Decimal`` fractions
+rounded once, to four places (a tenth of a percent).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
 
-from sqlalchemy import distinct, func, select
+from sqlalchemy import desc, func, select
 
-from qkart.analytics.models import AnalyticsEvent
+from qkart.analytics import rollups
+from qkart.analytics.calendar import as_date, local_day, midnight
 from qkart.extensions import db
 from qkart.orders.models import SOLD_STATUSES, Order
 
@@ -28,6 +32,8 @@ FUNNEL = (
     ("order.paid", "Paid"),
 )
 PLACES = Decimal("0.0001")
+# A progress callback: (steps done, steps in all). Reports call it between queries.
+Progress = Callable[[int, int], None]
 
 
 @dataclass(frozen=True)
@@ -44,8 +50,9 @@ class Period:
         return Period(self.start - timedelta(days=self.days), self.start - timedelta(days=1))
 
     def bounds(self) -> tuple[datetime, datetime]:
-        begin = datetime.combine(self.start, time.min, tzinfo=UTC)
-        return begin, datetime.combine(self.end + timedelta(days=1), time.min, tzinfo=UTC)
+        """The UTC instants where the shop's first day begins and the day after the last
+        begins (a day of 23 or 25 hours when the clocks change)."""
+        return midnight(self.start), midnight(self.end + timedelta(days=1))
 
     def each_day(self) -> list[date]:
         return [self.start + timedelta(days=n) for n in range(self.days)]
@@ -68,67 +75,59 @@ class Kpis:
     abandonment: Decimal | None
 
 
-def kpis(period: Period) -> Kpis:
-    """Revenue, orders and AOV of what sold; sessions, conversion and cart abandonment."""
+def _totals(rows: Iterable[rollups.Count], device: str | None = None) -> dict[str, int]:
+    """Funnel steps summed over the rows, of one device or all."""
+    counts = {kind: 0 for kind, _ in FUNNEL}
+    for row in rows:
+        if device is None or row.device == device:
+            counts[row.kind] = counts.get(row.kind, 0) + row.sessions
+    return counts
+
+
+def kpis(period: Period, counts: dict[str, int] | None = None) -> Kpis:
+    """Revenue, orders and AOV of what sold; sessions, conversion and cart abandonment
+    (``counts``: the period's ``_totals``, when the caller has them already).
+
+    Abandonment is the cart abandonment report's own figure (carts of the range and
+    how many of them ordered in it), so the two pages never disagree."""
+    from qkart.analytics.abandonment import cart_sessions  # it builds on this module
+
     begin, end = period.bounds()
     orders, revenue = db.session.execute(
         select(func.count(Order.id), func.coalesce(func.sum(Order.total), 0)).where(
             Order.created_at >= begin, Order.created_at < end, Order.status.in_(SOLD_STATUSES)
         )
     ).one()
-    steps = funnel_counts(period)
-    carts, placed = steps["cart.added"], _sessions_with_cart_and_order(begin, end)
+    steps = counts if counts is not None else _totals(rollups.counts(period.start, period.end))
+    carts, ordered = cart_sessions(period)
     return Kpis(
         revenue=int(revenue),
         orders=int(orders),
         average_order=int(revenue) // orders if orders else 0,
         sessions=steps["session.started"],
         conversion=rate(steps["order.placed"], steps["session.started"]),
-        abandonment=rate(carts - placed, carts),
+        abandonment=rate(carts - ordered, carts),
     )
-
-
-def _sessions_of(kind: str, begin: datetime, end: datetime):  # noqa: ANN202 (a subquery)
-    return select(AnalyticsEvent.session).where(
-        AnalyticsEvent.kind == kind,
-        AnalyticsEvent.occurred_at >= begin,
-        AnalyticsEvent.occurred_at < end,
-        AnalyticsEvent.session.is_not(None),
-    )
-
-
-def _sessions_with_cart_and_order(begin: datetime, end: datetime) -> int:
-    return db.session.execute(
-        select(func.count(distinct(AnalyticsEvent.session))).where(
-            AnalyticsEvent.kind == "cart.added",
-            AnalyticsEvent.occurred_at >= begin,
-            AnalyticsEvent.occurred_at < end,
-            AnalyticsEvent.session.in_(_sessions_of("order.placed", begin, end)),
-        )
-    ).scalar_one()
 
 
 def funnel_counts(period: Period, device: str | None = None) -> dict[str, int]:
-    """Distinct sessions that reached each step; "paid" counts the sessions whose placed
-    order was paid (a payment may be confirmed later, by a webhook with no session)."""
-    begin, end = period.bounds()
-    in_range = (AnalyticsEvent.occurred_at >= begin, AnalyticsEvent.occurred_at < end)
-    where = [*in_range, AnalyticsEvent.session.is_not(None)]
-    if device:
-        where.append(AnalyticsEvent.device == device)
-    rows = db.session.execute(
-        select(AnalyticsEvent.kind, func.count(distinct(AnalyticsEvent.session)))
-        .where(*where, AnalyticsEvent.kind.in_([k for k, _ in FUNNEL]))
-        .group_by(AnalyticsEvent.kind)
-    ).all()
-    counts = {kind: 0 for kind, _ in FUNNEL} | {kind: int(n) for kind, n in rows}
-    paid_orders = select(AnalyticsEvent.order_id).where(AnalyticsEvent.kind == "order.paid")
-    counts["order.paid"] = db.session.execute(
-        select(func.count(distinct(AnalyticsEvent.session))).where(
-            *where, AnalyticsEvent.kind == "order.placed", AnalyticsEvent.order_id.in_(paid_orders)
-        )
-    ).scalar_one()
-    return counts
+    """Sessions that reached each step (session-days, see ``rollups``); "paid" counts the
+    sessions whose placed order was paid (maybe later, by a webhook with no session)."""
+    return _totals(rollups.counts(period.start, period.end), device)
+
+
+def funnel_counts_by_device(period: Period) -> dict[str, dict[str, int]]:
+    """:func:`funnel_counts` of every device class, from one read of the counts."""
+    rows = rollups.counts(period.start, period.end)
+    return {device: _totals(rows, device) for device in devices()}
+
+
+def funnel_counts_by_day(period: Period) -> dict[date, dict[str, int]]:
+    """:func:`funnel_counts` of each day of the period (zeros kept)."""
+    by_day: dict[date, list[rollups.Count]] = {d: [] for d in period.each_day()}
+    for row in rollups.counts(period.start, period.end):
+        by_day[row.day].append(row)
+    return {day: _totals(rows) for day, rows in by_day.items()}
 
 
 @dataclass(frozen=True)
@@ -139,8 +138,8 @@ class Step:
     of_first: Decimal | None
 
 
-def funnel(period: Period, device: str | None = None) -> list[Step]:
-    counts = funnel_counts(period, device)
+def steps_of(counts: dict[str, int]) -> list[Step]:
+    """Funnel counts as steps, each with its share of the step before and of the first."""
     first = counts[FUNNEL[0][0]]
     steps, before = [], None
     for kind, label in FUNNEL:
@@ -152,6 +151,10 @@ def funnel(period: Period, device: str | None = None) -> list[Step]:
     return steps
 
 
+def funnel(period: Period, device: str | None = None) -> list[Step]:
+    return steps_of(funnel_counts(period, device))
+
+
 @dataclass(frozen=True)
 class Day:
     day: date
@@ -160,63 +163,53 @@ class Day:
     sessions: int
 
 
-def by_day(period: Period) -> list[Day]:
-    """Revenue and orders (sold) and sessions for every day of the period, zeros kept."""
+def by_day(period: Period, rows: Iterable[rollups.Count] | None = None) -> list[Day]:
+    """Revenue and orders (sold) and sessions for every day of the period, zeros kept
+    (``rows``: the period's ``rollups.counts``, when the caller has them already)."""
     begin, end = period.bounds()
+    ordered = local_day(Order.created_at, begin, end)
     sold = db.session.execute(
-        select(func.date(Order.created_at), func.count(Order.id), func.sum(Order.total))
+        select(ordered, func.count(Order.id), func.sum(Order.total))
         .where(Order.created_at >= begin, Order.created_at < end, Order.status.in_(SOLD_STATUSES))
-        .group_by(func.date(Order.created_at))
+        .group_by(ordered)
     ).all()
-    visits = db.session.execute(
-        select(func.date(AnalyticsEvent.occurred_at), func.count())
-        .where(
-            AnalyticsEvent.kind == "session.started",
-            AnalyticsEvent.occurred_at >= begin,
-            AnalyticsEvent.occurred_at < end,
-        )
-        .group_by(func.date(AnalyticsEvent.occurred_at))
-    ).all()
-    orders = {_day(d): (int(n), int(total or 0)) for d, n, total in sold}
-    sessions = {_day(d): int(n) for d, n in visits}
+    orders = {as_date(d): (int(n), int(total or 0)) for d, n, total in sold}
+    sessions: dict[date, int] = {}
+    for row in rows if rows is not None else rollups.counts(period.start, period.end):
+        if row.kind == "session.started":
+            sessions[row.day] = sessions.get(row.day, 0) + row.sessions
     return [
         Day(day, orders.get(day, (0, 0))[1], orders.get(day, (0, 0))[0], sessions.get(day, 0))
         for day in period.each_day()
     ]
 
 
-def _day(value: date | str) -> date:
-    """SQLite's date() gives text, PostgreSQL's a date."""
-    return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
-
-
 @dataclass(frozen=True)
 class Search:
     q: str
     count: int
-    results: int | None = None
+    results: int | None = None  # 0 for the searches that found nothing
 
 
 def searches(period: Period, limit: int = 10) -> tuple[list[Search], list[Search]]:
-    """The most frequent searches, and the most frequent that found nothing."""
-    begin, end = period.bounds()
-    rows = db.session.execute(
-        select(AnalyticsEvent.data).where(
-            AnalyticsEvent.kind == "search",
-            AnalyticsEvent.occurred_at >= begin,
-            AnalyticsEvent.occurred_at < end,
-        )
-    ).scalars()
-    counts: dict[str, list[int]] = {}
-    for data in rows:
-        q = str((data or {}).get("q", "")).strip()
-        if q:
-            entry = counts.setdefault(q, [0, 0])
-            entry[0] += 1
-            entry[1] = int((data or {}).get("results") or 0)
-    ranked = sorted(counts.items(), key=lambda item: (-item[1][0], item[0]))
-    top = [Search(q, n, results) for q, (n, results) in ranked[:limit]]
-    empty = [Search(q, n, 0) for q, (n, results) in ranked if results == 0][:limit]
+    """The most frequent searches, and the most frequent that found nothing (each
+    counted when it found nothing), grouped and ranked in SQL."""
+    rows = rollups.searches(period.start, period.end)
+    if rows is None:
+        return [], []
+
+    def ranked(column: Any) -> Sequence[Any]:
+        total = func.sum(column).label("times")
+        return db.session.execute(
+            select(rows.c.q, total)
+            .group_by(rows.c.q)
+            .having(func.sum(column) > 0)
+            .order_by(desc("times"), rows.c.q)
+            .limit(limit)
+        ).all()
+
+    top = [Search(q, int(n)) for q, n in ranked(rows.c.searches)]
+    empty = [Search(q, int(n), 0) for q, n in ranked(rows.c.empty)]
     return top, empty
 
 
@@ -231,3 +224,39 @@ def change(now: int | Decimal | None, before: int | Decimal | None) -> Decimal |
 
 def devices() -> Sequence[str]:
     return ("mobile", "tablet", "desktop")
+
+
+@dataclass(frozen=True)
+class Overview:
+    now: Kpis
+    before: Kpis
+    funnel: list[Step]
+    device_funnels: dict[str, list[Step]]
+    days: list[Day]
+    top_searches: list[Search]
+    empty_searches: list[Search]
+
+
+def overview(period: Period, progress: Progress | None = None) -> Overview:
+    """Everything the overview page shows, each count read once."""
+    tick = progress or (lambda done, total: None)
+    rows = rollups.counts(period.start, period.end)
+    tick(1, 5)
+    counts = _totals(rows)
+    now = kpis(period, counts)
+    tick(2, 5)
+    before = kpis(period.previous)
+    tick(3, 5)
+    days = by_day(period, rows)
+    tick(4, 5)
+    top, empty = searches(period)
+    tick(5, 5)
+    return Overview(
+        now=now,
+        before=before,
+        funnel=steps_of(counts),
+        device_funnels={d: steps_of(_totals(rows, d)) for d in devices()},
+        days=days,
+        top_searches=top,
+        empty_searches=empty,
+    )

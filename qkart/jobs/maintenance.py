@@ -53,6 +53,7 @@ def sweep_outbox() -> int:
 
 def chores() -> list[Callable[[], object]]:
     """What every tick does, in order. Domains add theirs here."""
+    from qkart.analytics.rollups import summarise_closed_days
     from qkart.cart.reminders import send_reminders
     from qkart.catalog.digest import queue_low_stock_digest
     from qkart.orders.lifecycle import expire_overdue_orders
@@ -68,6 +69,7 @@ def chores() -> list[Callable[[], object]]:
         queue_low_stock_digest,
         prune_recently_viewed,
         refresh_recommendations,
+        summarise_closed_days,
     ]
 
 

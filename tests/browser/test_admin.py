@@ -765,7 +765,7 @@ def test_analytics_kpis_funnel_and_charts_render(
     )
     assert all(w > 0 for w in widths), widths  # the SVGs load and draw
     page.get_by_role("link", name="7 days").click()
-    expect(page.get_by_text(re.compile(r"\(7 days, UTC days\)"))).to_be_visible()
+    expect(page.get_by_text(re.compile(r"\(7 days, shop time UTC\)"))).to_be_visible()
     if js:  # axe itself needs JavaScript; the page is the same markup either way
         audit = AxeAudit()
         audit.check(page, "analytics")

@@ -77,3 +77,36 @@ def test_the_funnel_by_day_as_csv(app, factory):
     rows = list(csv.reader(io.StringIO(response.get_data(as_text=True))))
     assert rows[0][:4] == ["day", "sessions", "Viewed a product", "Added to cart"]
     assert rows[-1][:4] == [today.isoformat(), "4", "0", "1"] and len(rows) == 3
+
+
+def test_the_overview_costs_the_same_queries_for_a_week_or_a_quarter(app, factory):
+    from tests.conftest import count_queries
+
+    client = staff(app, factory)
+    today = date.today()
+    with app.app_context():
+        db.session.add_all(
+            AnalyticsEvent(kind="session.started", session=f"q{n}", data={}) for n in range(3)
+        )
+        db.session.commit()
+    client.get("/admin/analytics")  # summarises the closed days once
+    counts = []
+    for days in (7, 30, 92):
+        start = (today - timedelta(days=days - 1)).isoformat()
+        with count_queries(app) as statements:
+            assert client.get(f"/admin/analytics?start={start}").status_code == 200
+        counts.append(len(statements))
+    # No query per day: a fixed handful (summaries, today's events, orders, searches).
+    assert counts[0] == counts[1] == counts[2] <= 25, counts
+
+
+def test_a_long_range_is_shown_with_its_csv_grouped_in_a_few_queries(app, factory):
+    from tests.conftest import count_queries
+
+    client = staff(app, factory)
+    start = (date.today() - timedelta(days=300)).isoformat()
+    client.get(f"/admin/analytics/funnel.csv?start={start}")
+    with count_queries(app) as statements:
+        response = client.get(f"/admin/analytics/funnel.csv?start={start}")
+    assert len(list(csv.reader(io.StringIO(response.get_data(as_text=True))))) == 302
+    assert len(statements) <= 15, statements

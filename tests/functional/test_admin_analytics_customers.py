@@ -346,4 +346,6 @@ def test_the_home_runs_a_fixed_number_of_queries(app, factory, this_week):
     with count_queries(app) as after:
         page = client.get("/admin/").get_data(as_text=True)
     assert '<h3>Orders</h3><p class="big-number">7</p>' in squeeze(page)
-    assert len(after) == len(before) <= 18, before
+    # The KPIs read the daily summaries: a check that they are current, the closed days,
+    # and today's events (qkart.analytics.rollups), the same count whatever the data.
+    assert len(after) == len(before) <= 22, before

@@ -3,14 +3,19 @@ searches.
 
 Charts are SVG drawn by pygal on the server, served as images (no script, so they
 show with JavaScript off); every chart has the same numbers in a table beside it.
+Ranges longer than ``cache.INLINE_DAYS`` are computed by a worker: the page shows its
+progress (htmx asks again every two seconds; without JavaScript, a link does) and
+then the result, kept for whoever asks next.
 """
 
 from __future__ import annotations
 
+from dataclasses import fields
+
 import pygal
 from flask import Response, abort, url_for
 
-from qkart.analytics import reports
+from qkart.analytics import cache, reports
 from qkart.blueprints.admin import bp
 from qkart.blueprints.admin.analytics_base import (
     asked_period,
@@ -24,6 +29,8 @@ from qkart.blueprints.admin.analytics_base import (
 from qkart.blueprints.admin.guard import requires
 from qkart.core.filters import money
 from qkart.core.htmx import render
+from qkart.core.shop import shop_timezone
+from qkart.extensions import db
 
 CHARTS = ("revenue", "orders", "funnel")
 
@@ -33,44 +40,47 @@ CHARTS = ("revenue", "orders", "funnel")
 @report_page("Overview", order=10)
 def analytics() -> Response:
     form, period, valid = asked_period()
-    now, before = reports.kpis(period), reports.kpis(period.previous)
-    top, empty = reports.searches(period)
-    return render(
+    answer = cache.cached(reports.overview, period)
+    db.session.commit()  # sends a new run's job (or, without Redis, runs it now)
+    answer = cache.settled(answer)
+    report = answer.result
+    response = render(
         "admin/analytics.html",
+        {"analytics-report": "report"},
         status=200 if valid else 422,
         form=form,
         period=period,
-        now=now,
-        before=before,
+        zone=shop_timezone().key,
+        run=answer.run,
+        ready=answer.ready,
         change=reports.change,
-        funnel=reports.funnel(period),
-        device_funnels={d: reports.funnel(period, d) for d in reports.devices()},
-        days=reports.by_day(period),
-        top_searches=top,
-        empty_searches=empty,
         presets=presets(),
+        self_url=url_for(".analytics", **period_args(period)),
         chart_url=lambda name: url_for(".analytics_chart", name=name, **period_args(period)),
         csv_url=url_for(".analytics_csv", **period_args(period)),
+        **({f.name: getattr(report, f.name) for f in fields(report)} if answer.ready else {}),
     )
+    if not answer.ready:
+        response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @bp.get("/analytics/funnel.csv")
 @requires("reports")
 def analytics_csv() -> Response:
-    """The funnel and sales of each day of the range, for a spreadsheet."""
+    """The funnel and sales of each day of the range, for a spreadsheet (four queries)."""
     _, period, _ = asked_period()
     sold = {d.day: d for d in reports.by_day(period)}
-    rows = []
-    for day in period.each_day():
-        steps = reports.funnel_counts(reports.Period(day, day))
-        rows.append(
-            [
-                day.isoformat(),
-                *[steps[kind] for kind, _ in reports.FUNNEL],
-                sold[day].orders,
-                money(sold[day].revenue),
-            ]
-        )
+    steps = reports.funnel_counts_by_day(period)
+    rows = [
+        [
+            day.isoformat(),
+            *[steps[day][kind] for kind, _ in reports.FUNNEL],
+            sold[day].orders,
+            money(sold[day].revenue),
+        ]
+        for day in period.each_day()
+    ]
     header = ["day", "sessions", *[label for _, label in reports.FUNNEL[1:]], "orders sold"]
     return csv_response(
         f"funnel-{period.start.isoformat()}-{period.end.isoformat()}", [*header, "revenue"], rows
@@ -83,17 +93,21 @@ def analytics_chart(name: str) -> Response:
     if name not in CHARTS:
         abort(404)
     _, period, _ = asked_period()
-    return svg_response(_chart(name, period))
+    answer = cache.lookup(reports.overview, period)
+    # The page shows charts once its report is ready; a chart asked for on its own
+    # after the kept result expired is drawn from the database.
+    report = answer.result if answer.ready else reports.overview(period)
+    return svg_response(_chart(name, report))
 
 
-def _chart(name: str, period: reports.Period) -> pygal.Graph:
+def _chart(name: str, report: reports.Overview) -> pygal.Graph:
     if name == "funnel":
-        steps = reports.funnel(period)
+        steps = report.funnel
         chart = pygal.HorizontalBar(**chart_config(), title="Sessions at each step")
         chart.x_labels = [s.label for s in steps][::-1]
         chart.add("Sessions", [s.sessions for s in steps][::-1])
         return chart
-    days = reports.by_day(period)
+    days = report.days
     chart = pygal.Bar(**chart_config(x_label_rotation=45, show_minor_x_labels=False))
     chart.x_labels = [d.day.strftime("%b %-d") for d in days]
     chart.x_labels_major = chart.x_labels[:: max(1, len(days) // 10)]

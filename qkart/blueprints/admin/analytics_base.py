@@ -11,7 +11,7 @@ import csv
 import io
 import re
 from collections.abc import Callable, Iterable, Sequence
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any, TypeVar
 
 import pygal
@@ -22,6 +22,7 @@ from wtforms.validators import Optional
 from qkart.analytics import reports
 from qkart.blueprints.admin import bp
 from qkart.core.forms import DayField, Form
+from qkart.core.shop import shop_today
 
 SCRIPT = re.compile(r"<script\b.*?</script>", re.S)
 PRESETS = (("Today", 1), ("7 days", 7), ("30 days", 30), ("90 days", 90))
@@ -87,10 +88,11 @@ class RangeForm(Form):
 
 
 def asked_period(default_days: int = 30) -> tuple[RangeForm, reports.Period, bool]:
-    """The asked range (default: the last 30 days up to today), and whether it was valid."""
+    """The asked range (default: the last 30 days up to the shop's today), and whether it
+    was valid."""
     form = RangeForm(request.args)
     valid = form.validate() if request.args else True
-    today = date.today()
+    today = shop_today()
     end = (form.end.data if valid else None) or today
     start = (form.start.data if valid else None) or end - timedelta(days=default_days - 1)
     return form, reports.Period(start, end), valid
@@ -106,7 +108,7 @@ def range_args() -> dict[str, Any]:
 
 
 def presets() -> list[tuple[str, dict[str, str]]]:
-    today = date.today()
+    today = shop_today()
     return [
         (label, {"start": (today - timedelta(days=n - 1)).isoformat(), "end": today.isoformat()})
         for label, n in PRESETS
