@@ -12,6 +12,9 @@ fails on any sequential scan of a big table:
   listing and its deep pages still read them alone), and name and stock get theirs (the
   name index also holds the brand: the words search's typo fixer learns from);
 - the staff order list and dashboard show every order newest first: ``ix_orders_created``;
+- the analytics summaries start from the first event: ``ix_analytics_events_time``;
+- the staff home's returning-customer share looks up each buyer's earlier guest orders
+  by address: ``ix_orders_guest_email`` (the address as the reports compare it);
 - "contains" searches of staff (product SKU, order e-mail, customer name and e-mail)
   get trigram indexes, as product names have (a plain index on other databases).
 
@@ -21,6 +24,7 @@ Create Date: 2026-12-03 07:40:00
 
 """
 
+import sqlalchemy as sa
 from alembic import op
 
 # revision identifiers, used by Alembic.
@@ -48,6 +52,7 @@ REPLACED = {
 # name: (table, columns, included columns)
 OTHER_INDEXES = {
     "ix_orders_created": ("orders", ["created_at", "id"], []),
+    "ix_analytics_events_time": ("analytics_events", ["occurred_at"], []),
 }
 # name: (table, column)
 TRIGRAM_INDEXES = {
@@ -66,6 +71,13 @@ def upgrade():
             batch_op.create_index(name, columns, postgresql_include=included)
     for name, (table, columns, included) in OTHER_INDEXES.items():
         op.create_index(name, table, columns, postgresql_include=included)
+    op.create_index(
+        "ix_orders_guest_email",
+        "orders",
+        [sa.text("lower(trim(contact_email))"), "created_at"],
+        sqlite_where=sa.text("user_id IS NULL"),
+        postgresql_where=sa.text("user_id IS NULL"),
+    )
     for name, (table, column) in TRIGRAM_INDEXES.items():
         op.create_index(
             name,
@@ -79,6 +91,7 @@ def upgrade():
 def downgrade():
     for name, (table, _column) in TRIGRAM_INDEXES.items():
         op.drop_index(name, table_name=table)
+    op.drop_index("ix_orders_guest_email", table_name="orders")
     for name, (table, _columns, _included) in OTHER_INDEXES.items():
         op.drop_index(name, table_name=table)
     with op.batch_alter_table("products", schema=None) as batch_op:

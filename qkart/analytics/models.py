@@ -30,6 +30,7 @@ class AnalyticsEvent(Model):
             postgresql_include=["session", "device", "order_id"],
         ),
         Index("ix_analytics_events_order", "order_id"),
+        Index("ix_analytics_events_time", "occurred_at"),  # where the summaries start
     )
 
     id: Mapped[int] = mapped_column(EventId, primary_key=True, autoincrement=True)

@@ -7,8 +7,11 @@ product, a category or a picture does. They are kept in process under the catalo
 
 - with Redis configured it is one shared counter, so every process sees a change
   at its next request (one GET per request);
-- without Redis (one process, the embedded default) it is this process's own, and
-  entries also lapse after ``LOCAL_TTL`` seconds, in case a second process wrote.
+- without Redis it is this process's own counter together with the shop's catalogue
+  version (``qkart.core.http_cache``: a file of the instance folder that every process
+  on the machine renews after a change), so gunicorn's workers see one another's
+  changes at once and agree on the generation, as page validators need; entries also
+  lapse after ``LOCAL_TTL`` seconds, in case the version file cannot be written.
 
 Products themselves are never served from here: a listing keeps their ids, and the
 page loads the rows (one query) so a card always shows the current name, price and
@@ -20,7 +23,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from typing import Any, TypeVar
 
 from flask import Flask, current_app, g, has_app_context, has_request_context
@@ -46,8 +49,11 @@ CHANGED = "qkart_catalog_changed"
 class CatalogCache:
     """Values computed from the catalogue, by key, valid for one generation."""
 
-    def __init__(self, redis_url: str | None) -> None:
-        self._values: dict[Any, tuple[int, float, Any]] = {}
+    def __init__(
+        self, redis_url: str | None, shared_version: Callable[[], str | None] | None = None
+    ) -> None:
+        self._values: dict[Any, tuple[Hashable, float, Any]] = {}
+        self._shared_version = shared_version
         self._lock = threading.Lock()
         self._local_generation = 0
         self._redis_url = redis_url
@@ -58,17 +64,19 @@ class CatalogCache:
     def shared(self) -> bool:
         return bool(self._redis_url) and time.monotonic() >= self._paused_until
 
-    def generation(self) -> int:
+    def generation(self) -> Hashable:
         """The catalogue's generation now (read once per request)."""
         if has_request_context() and "catalog_generation" in g:
             return g.catalog_generation
-        found = self._local_generation
+        found: Hashable = self._local_generation
         client = self._client()
         if client is not None:
             try:
                 found = int(client.get(REDIS_KEY) or 0)
             except Exception:
                 self._pause()
+        elif self._shared_version is not None and not self._redis_url:
+            found = (self._local_generation, self._shared_version())
         if has_request_context():
             g.catalog_generation = found
         return found
@@ -133,9 +141,10 @@ def catalog_cache(app: Flask | None = None) -> CatalogCache:
     app = app or current_app._get_current_object()  # type: ignore[attr-defined]
     cache = app.extensions.get("qkart_catalog_cache")
     if cache is None:
-        cache = app.extensions.setdefault(
-            "qkart_catalog_cache", CatalogCache(app.config.get("REDIS_URL"))
-        )
+        from qkart.core.http_cache import version_reader
+
+        made = CatalogCache(app.config.get("REDIS_URL"), version_reader(app))
+        cache = app.extensions.setdefault("qkart_catalog_cache", made)
     return cache
 
 

@@ -25,7 +25,7 @@ import logging
 import os
 import secrets
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -158,6 +158,12 @@ class RedisVersionStore:
             log.warning(
                 "could not renew the catalogue version (%s: %s)", type(error).__name__, error
             )
+
+
+def version_reader(app: Flask) -> Callable[[], str | None]:
+    """How to read ``app``'s catalogue version outside a request (the catalogue cache
+    keys its entries by it when there is no Redis)."""
+    return _store(app).read
 
 
 def _store(app: Flask) -> FileVersionStore | RedisVersionStore:

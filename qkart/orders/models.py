@@ -15,6 +15,7 @@ from sqlalchemy import (
     Index,
     Integer,
     String,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -95,6 +96,14 @@ class Order(TimestampMixin, Model):
             "contact_email",
             postgresql_using="gin",
             postgresql_ops={"contact_email": "gin_trgm_ops"},
+        ),
+        # A buyer's earlier guest orders, by the address as the reports compare it.
+        Index(
+            "ix_orders_guest_email",
+            text("lower(trim(contact_email))"),
+            "created_at",
+            sqlite_where=text("user_id IS NULL"),
+            postgresql_where=text("user_id IS NULL"),
         ),
         CheckConstraint("total >= 0", name="total_not_negative"),
         CheckConstraint(

@@ -243,16 +243,39 @@ def test_with_redis_a_change_in_one_process_shows_at_once_in_another(app, make_a
     redis.Redis.from_url(REDIS_URL).flushdb()
 
 
-def test_without_redis_a_change_in_another_process_shows_within_the_ttl(
+def test_without_redis_a_change_in_another_process_shows_at_once(app, make_app, factory):
+    factory.product("Walnut Lamp")
+    reader = make_app()  # another process (a second gunicorn worker) on the same instance
+    shopper = reader.test_client()
+    assert "Showing 1–1 of 1 product" in shopper.get("/products").get_data(as_text=True)
+    factory.product("Oak Stool")  # written through the first app: the version file moves on
+    assert "Showing 1–2 of 2 products" in shopper.get("/products").get_data(as_text=True)
+
+
+def test_without_redis_two_workers_give_one_visitor_the_same_validator(app, make_app, factory):
+    """Each worker counts its own changes; a visitor's ETag must not depend on which
+    worker answered (else a repeat visit is a 304 only by luck)."""
+    factory.product("Walnut Lamp")
+    factory.product("Oak Stool")  # the first worker's own counter moves on, not the other's
+    first, second = app.test_client(), make_app().test_client()
+    etag = first.get("/products").headers["ETag"]
+    name = app.config["SESSION_COOKIE_NAME"]
+    second.set_cookie(name, first.get_cookie(name).value)
+    assert second.get("/products", headers={"If-None-Match": etag}).status_code == 304
+
+
+def test_without_a_version_file_another_process_shows_within_the_ttl(
     app, make_app, factory, monkeypatch
 ):
     import time
     from types import SimpleNamespace
 
     from qkart.catalog import cache
+    from qkart.core import http_cache
 
     factory.product("Walnut Lamp")
-    reader = make_app()  # another process; the factory writes through the first one
+    reader = make_app()
+    monkeypatch.setattr(http_cache.FileVersionStore, "read", lambda self: None)  # unwritable
     shopper = reader.test_client()
     assert "Showing 1–1 of 1 product" in shopper.get("/products").get_data(as_text=True)
     factory.product("Oak Stool")

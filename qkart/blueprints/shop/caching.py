@@ -26,7 +26,6 @@ from qkart.blueprints.common import cart_owner
 from qkart.blueprints.shop import bp
 from qkart.blueprints.wishlist.context import compare_ids
 from qkart.cart.services import item_count
-from qkart.catalog.cache import catalog_cache
 from qkart.core import http_cache
 from qkart.core.shop import shop_today
 from qkart.settings.services import current as current_settings
@@ -74,11 +73,9 @@ def revalidate(*page_parts: object, vary: Iterable[str] = ()) -> Response | None
     count = g.cart_count = item_count(cart_owner())  # the badge reuses it
     today = shop_today()  # delivery estimates and dates count from today
     parts = (
+        # The kept listings follow this version in every process (see catalog.cache), so
+        # it covers them too; a per-process counter here would differ between workers.
         version,
-        # What this process keeps for up to a minute, as it has it now: without Redis the
-        # kept listings lag another worker's change by up to 30 s, so their generation
-        # is part of the validator too (a stale listing never gets a current one).
-        catalog_cache().generation(),
         tuple(sorted(current_settings().items())),
         free_shipping_threshold(),
         delivery_estimates(today),
