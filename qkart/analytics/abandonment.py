@@ -23,7 +23,7 @@ from sqlalchemy.orm import aliased
 
 from qkart.analytics.grouping import as_date, day_of
 from qkart.analytics.models import AnalyticsEvent
-from qkart.analytics.reports import Period, rate
+from qkart.analytics.reports import Period, Progress, rate
 from qkart.cart.models import CartReminder
 from qkart.catalog.models import Product
 from qkart.extensions import db
@@ -95,10 +95,20 @@ class AbandonmentReport:
         return self.value_left // self.abandoned if self.abandoned else 0
 
 
-def abandonment_report(period: Period, top: int = TOP) -> AbandonmentReport:
-    """Everything the abandonment page shows, for ``period``."""
+def abandonment_report(
+    period: Period, progress: Progress | None = None, *, top: int = TOP
+) -> AbandonmentReport:
+    """Everything the abandonment page shows, for ``period`` (a worker's job for long
+    ranges: ``progress(done, total)`` between the queries)."""
+    tick = progress or (lambda done, total: None)
     carts, ordered = cart_sessions(period)
+    tick(1, 4)
     left = left_products(period)
+    tick(2, 4)
+    days = by_day(period)
+    tick(3, 4)
+    recovered = recoveries(period)
+    tick(4, 4)
     return AbandonmentReport(
         period=period,
         carts=carts,
@@ -106,9 +116,9 @@ def abandonment_report(period: Period, top: int = TOP) -> AbandonmentReport:
         rate=rate(carts - ordered, carts),
         value_left=sum(p.value for p in left),
         units_left=sum(p.units for p in left),
-        days=by_day(period),
+        days=days,
         products=left[:top],
-        recoveries=recoveries(period),
+        recoveries=recovered,
     )
 
 

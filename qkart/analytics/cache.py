@@ -193,7 +193,9 @@ def encode(value: Any) -> Any:
         if not all(isinstance(k, str) for k in value):
             return {"__pairs__": [[encode(k), encode(v)] for k, v in value.items()]}
         return {"__dict__": {k: encode(v) for k, v in value.items()}}
-    if isinstance(value, list | tuple):
+    if isinstance(value, tuple):  # kept apart from lists: a tuple may be a dict's key
+        return {"__tuple__": [encode(item) for item in value]}
+    if isinstance(value, list):
         return [encode(item) for item in value]
     return value
 
@@ -215,6 +217,8 @@ def decode(value: Any) -> Any:
         return datetime.fromisoformat(value["__datetime__"])
     if "__date__" in value:
         return date.fromisoformat(value["__date__"])
+    if "__tuple__" in value:
+        return tuple(decode(item) for item in value["__tuple__"])
     if "__pairs__" in value:
         return {decode(k): decode(v) for k, v in value["__pairs__"]}
     return {k: decode(v) for k, v in value["__dict__"].items()}

@@ -26,9 +26,10 @@ from sqlalchemy.orm import aliased
 from sqlalchemy.sql.elements import ColumnElement
 
 from qkart.accounts.models import User
-from qkart.analytics.reports import Period, rate
+from qkart.analytics.reports import Period, Progress, rate
 from qkart.core.db import UTCDateTime
 from qkart.core.money import minor_digits
+from qkart.core.shop import currency
 from qkart.extensions import db
 from qkart.orders.models import SOLD_STATUSES, Order
 
@@ -420,3 +421,40 @@ def _with_accounts(rows: Sequence[Any]) -> list[Customer]:
         )
         for email, orders, revenue, lifetime, last in rows
     ]
+
+
+# -- the page --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CustomersReport:
+    """What the customers page shows for a range, but the customers at risk (which
+    depend on the days staff choose, and are one query)."""
+
+    split: Split
+    repeats: Repeats
+    gaps: Gaps
+    months: list[MonthSplit]
+    cohorts: list[Cohort]
+    values: list[Bucket]
+    top: list[Customer]
+
+
+def customers_report(period: Period, progress: Progress | None = None) -> CustomersReport:
+    """Everything of the customers page for ``period`` (its default is a year, so a
+    worker's job where one runs: ``progress(done, total)`` between the queries)."""
+    tick = progress or (lambda done, total: None)
+    steps: list[Any] = []
+    makers = (
+        lambda: new_and_returning(period),
+        lambda: repeat_purchases(period),
+        lambda: order_gaps(period),
+        lambda: new_and_returning_by_month(period),
+        lambda: cohorts(period),
+        lambda: lifetime_values(period, currency()),
+        lambda: top_customers(period),
+    )
+    for done, make in enumerate(makers, start=1):
+        steps.append(make())
+        tick(done, len(makers))
+    return CustomersReport(*steps)

@@ -19,7 +19,7 @@ from typing import Any
 from sqlalchemy import distinct, func, select
 
 from qkart.analytics.grouping import as_date, bucket_of, buckets, day_of, grain_of
-from qkart.analytics.reports import Period, rate
+from qkart.analytics.reports import Period, Progress, rate
 from qkart.catalog.models import Category, Product
 from qkart.extensions import db
 from qkart.orders.models import SOLD_STATUSES, Order, OrderLine
@@ -111,12 +111,24 @@ def _sold(period: Period) -> tuple[Any, ...]:
     return (Order.created_at >= begin, Order.created_at < end, Order.status.in_(SOLD_STATUSES))
 
 
-def sales_report(period: Period, top: int = TOP) -> SalesReport:
-    """Everything the sales page shows, for ``period``."""
+def sales_report(
+    period: Period, progress: Progress | None = None, *, top: int = TOP
+) -> SalesReport:
+    """Everything the sales page shows, for ``period`` (a worker's job for long ranges:
+    ``progress(done, total)`` between the queries)."""
+    tick = progress or (lambda done, total: None)
     series = sales_series(period)
+    tick(1, 5)
     revenue = sum(p.revenue for p in series)
     orders = sum(p.orders for p in series)
     products = top_products(period)
+    tick(2, 5)
+    categories = top_categories(period)[:top]
+    tick(3, 5)
+    coupons = coupon_summary(period)
+    tick(4, 5)
+    refunds = refunds_and_returns(period)
+    tick(5, 5)
     return SalesReport(
         period=period,
         grain=grain_of(period),
@@ -126,9 +138,9 @@ def sales_report(period: Period, top: int = TOP) -> SalesReport:
         units=sum(p.units for p in products),
         series=series,
         products=products[:top],
-        categories=top_categories(period)[:top],
-        coupons=coupon_summary(period),
-        refunds=refunds_and_returns(period),
+        categories=categories,
+        coupons=coupons,
+        refunds=refunds,
     )
 
 

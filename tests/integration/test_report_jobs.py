@@ -122,3 +122,61 @@ def test_results_round_trip_through_json():
         empty_searches=[],
     )
     assert cache.decode(cache.encode(value)) == value and shop_day.year == 2026
+
+
+# The other report pages take long ranges the same way: (page, what only its report shows).
+PAGES = [
+    ("/admin/analytics/sales", "Units sold"),
+    ("/admin/analytics/abandonment", "Abandonment rate"),
+    ("/admin/analytics/customers", "Repeat purchases"),
+]
+
+
+@pytest.mark.services
+@pytest.mark.parametrize("path, marker", PAGES)
+def test_every_report_page_hands_a_long_range_to_the_worker(worker_app, factory, path, marker):
+    app, run_worker, queue = worker_app
+    url = path + "?" + _history(app).partition("?")[2]
+    client = app.test_client()
+    login(client, factory.user("reports-pages@example.com", role="admin"))
+
+    waiting = client.get(url)
+    page = waiting.get_data(as_text=True)
+    assert waiting.status_code == 200 and waiting.headers["Cache-Control"] == "no-store"
+    assert "Computing this report" in page and marker not in page
+    assert queue.count == 1
+
+    finished = run_worker()
+    assert finished.returncode == 0, finished.stderr[-2000:]
+    fragment = client.get(url, headers=htmx("analytics-report")).get_data(as_text=True)
+    assert fragment.lstrip().startswith('<div id="analytics-report">') and marker in fragment
+    charts = [src.replace("&amp;", "&") for src in _chart_urls(fragment)]
+    assert charts and all(client.get(src).status_code == 200 for src in charts)
+    assert _jobs(app) == 1  # the charts drew from the kept result
+
+
+def _chart_urls(html: str) -> list[str]:
+    import re
+
+    return re.findall(r'<img class="chart" src="([^"]+)"', html)
+
+
+def test_every_page_report_round_trips_through_json(app, factory):
+    """What the worker keeps comes back as the page's own types (tuples, dict keys)."""
+    from qkart.analytics import abandonment, customers, sales
+    from tests.support.orders import order_of
+
+    _history(app)
+    user = factory.user("reports-json@example.com")
+    order_of(app, user, factory.product(price=1_000), status="paid")
+    with app.app_context():
+        today = shop_today()
+        period = reports.Period(today - timedelta(days=120), today)
+        for report in (
+            sales.sales_report,
+            abandonment.abandonment_report,
+            customers.customers_report,
+            reports.overview,
+        ):
+            value = report(period, None)
+            assert cache.decode(cache.encode(value)) == value, report.__name__

@@ -15,22 +15,24 @@ from dataclasses import fields
 import pygal
 from flask import Response, abort, url_for
 
-from qkart.analytics import cache, reports
+from qkart.analytics import reports
 from qkart.blueprints.admin import bp
 from qkart.blueprints.admin.analytics_base import (
     asked_period,
     chart_config,
+    computed,
     csv_response,
+    kept_or_now,
     period_args,
     presets,
     report_page,
+    report_response,
     svg_response,
 )
 from qkart.blueprints.admin.guard import requires
 from qkart.core.filters import money
 from qkart.core.htmx import render
 from qkart.core.shop import shop_timezone
-from qkart.extensions import db
 
 CHARTS = ("revenue", "orders", "funnel")
 
@@ -40,9 +42,7 @@ CHARTS = ("revenue", "orders", "funnel")
 @report_page("Overview", order=10)
 def analytics() -> Response:
     form, period, valid = asked_period()
-    answer = cache.cached(reports.overview, period)
-    db.session.commit()  # sends a new run's job (or, without Redis, runs it now)
-    answer = cache.settled(answer)
+    answer = computed(reports.overview, period)
     report = answer.result
     response = render(
         "admin/analytics.html",
@@ -60,9 +60,7 @@ def analytics() -> Response:
         csv_url=url_for(".analytics_csv", **period_args(period)),
         **({f.name: getattr(report, f.name) for f in fields(report)} if answer.ready else {}),
     )
-    if not answer.ready:
-        response.headers["Cache-Control"] = "no-store"
-    return response
+    return report_response(answer, response)
 
 
 @bp.get("/analytics/funnel.csv")
@@ -93,11 +91,7 @@ def analytics_chart(name: str) -> Response:
     if name not in CHARTS:
         abort(404)
     _, period, _ = asked_period()
-    answer = cache.lookup(reports.overview, period)
-    # The page shows charts once its report is ready; a chart asked for on its own
-    # after the kept result expired is drawn from the database.
-    report = answer.result if answer.ready else reports.overview(period)
-    return svg_response(_chart(name, report))
+    return svg_response(_chart(name, kept_or_now(reports.overview, period)))
 
 
 def _chart(name: str, report: reports.Overview) -> pygal.Graph:

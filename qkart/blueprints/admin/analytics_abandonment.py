@@ -14,10 +14,13 @@ from qkart.blueprints.admin import bp
 from qkart.blueprints.admin.analytics_base import (
     asked_period,
     chart_config,
+    computed,
     csv_response,
+    kept_or_now,
     period_args,
     presets,
     report_page,
+    report_response,
     svg_response,
 )
 from qkart.blueprints.admin.analytics_sales import checked_period, ranking_chart
@@ -35,19 +38,25 @@ CHARTS = ("rate", "products")
 def analytics_abandonment() -> Response:
     form, period, valid = asked_period()
     args = period_args(period)
-    return render(
+    answer = computed(abandonment.abandonment_report, period)
+    response = render(
         "admin/analytics_abandonment.html",
+        {"analytics-report": "report"},
         status=200 if valid else 422,
         form=form,
         period=period,
-        report=abandonment.abandonment_report(period),
+        report=answer.result,
+        ready=answer.ready,
+        run=answer.run,
         presets=presets(),
+        self_url=url_for(".analytics_abandonment", **args),
         chart_url=lambda name: url_for(".analytics_abandonment_chart", name=name, **args),
         downloads=[
             (label, url_for(".analytics_abandonment_csv", name=name, **args))
             for name, label in CSVS.items()
         ],
     )
+    return report_response(answer, response)
 
 
 def _percent(value: Any) -> str:
@@ -86,12 +95,13 @@ def analytics_abandonment_chart(name: str) -> Response:
 
 
 def _chart(name: str, period: Period) -> pygal.Graph:
+    report: abandonment.AbandonmentReport = kept_or_now(abandonment.abandonment_report, period)
     if name == "products":
-        left = abandonment.left_products(period)[: abandonment.TOP]
+        left = report.products
         return ranking_chart(
             "Products left in carts", [p.name for p in left], "Carts", [p.carts for p in left]
         )
-    days = abandonment.by_day(period)
+    days = report.days
     chart = pygal.Line(
         **chart_config(x_label_rotation=45, show_minor_x_labels=False, range=(0, 100)),
         title="Abandoned carts per day (%)",

@@ -19,10 +19,11 @@ from flask import Response, current_app, request, url_for
 from pygal.style import Style
 from wtforms.validators import Optional
 
-from qkart.analytics import reports
+from qkart.analytics import cache, reports
 from qkart.blueprints.admin import bp
 from qkart.core.forms import DayField, Form
 from qkart.core.shop import shop_today
+from qkart.extensions import db
 
 SCRIPT = re.compile(r"<script\b.*?</script>", re.S)
 PRESETS = (("Today", 1), ("7 days", 7), ("30 days", 30), ("90 days", 90))
@@ -139,4 +140,29 @@ def svg_response(chart: pygal.graph.graph.Graph) -> Response:
     # The drawing carries its own styles; nothing else may run or load inside it.
     response.headers["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'"
     response.headers["Cache-Control"] = "private, max-age=300"
+    return response
+
+
+def computed(report: cache.Report, period: reports.Period) -> cache.Answer:
+    """A report page's report: now (short ranges), kept, or being computed by a worker
+    (see ``qkart.analytics.cache``). Commits: that sends a new run's job, or, without
+    Redis, runs it at once."""
+    answer = cache.cached(report, period)
+    if answer.ready:
+        return answer  # nothing to send (and the staff member stays loaded)
+    db.session.commit()
+    return cache.settled(answer)
+
+
+def kept_or_now(report: cache.Report, period: reports.Period) -> Any:
+    """For a chart or a download: the page's kept result, else computed in the request
+    (a chart asked for on its own, after the kept result expired)."""
+    answer = cache.lookup(report, period)
+    return answer.result if answer.ready else report(period, None)
+
+
+def report_response(answer: cache.Answer, response: Response) -> Response:
+    """A page still computing must be asked afresh, never shown from a cache."""
+    if not answer.ready:
+        response.headers["Cache-Control"] = "no-store"
     return response

@@ -8,6 +8,7 @@ CSV. A customer's row links to their staff page only for staff who may open it.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import fields
 from datetime import date
 from typing import Any
 
@@ -24,17 +25,19 @@ from qkart.blueprints.admin.analytics_base import (
     RangeForm,
     asked_period,
     chart_config,
+    computed,
     csv_response,
+    kept_or_now,
     period_args,
     presets,
     report_page,
+    report_response,
     svg_response,
 )
 from qkart.blueprints.admin.guard import requires
 from qkart.core.filters import date_text, money
 from qkart.core.forms import Form, WholeNumberField
 from qkart.core.htmx import render
-from qkart.core.shop import currency
 from qkart.settings.services import setting
 
 CHARTS = ("new-returning", "lifetime", "gaps")
@@ -78,20 +81,20 @@ def _refusal(*forms: Form) -> Response:
 def analytics_customers() -> Response:
     range_form, risk_form, period, days, valid = _asked()
     args = {**period_args(period), "days": str(days)}
-    return render(
+    answer = computed(report.customers_report, period)
+    kept = answer.result
+    response = render(
         "admin/analytics_customers.html",
+        {"analytics-report": "report"},
         status=200 if valid else 422,
         form=range_form,
         risk_form=risk_form,
         period=period,
         days=days,
-        split=report.new_and_returning(period),
-        repeats=report.repeat_purchases(period),
-        gaps=report.order_gaps(period),
-        months=report.new_and_returning_by_month(period),
-        cohorts=report.cohorts(period),
-        values=report.lifetime_values(period, currency()),
-        top=report.top_customers(period),
+        ready=answer.ready,
+        run=answer.run,
+        self_url=url_for(".analytics_customers", **args),
+        **({f.name: getattr(kept, f.name) for f in fields(kept)} if answer.ready else {}),
         risk=report.at_risk(period, days),
         presets=presets(),
         rate=reports.rate,
@@ -102,6 +105,7 @@ def analytics_customers() -> Response:
         chart_url=lambda name: url_for(".analytics_customers_chart", name=name, **args),
         csv_url=lambda name: url_for(".analytics_customers_csv", name=name, **args),
     )
+    return report_response(answer, response)
 
 
 def month_label(day: date) -> str:
@@ -202,8 +206,9 @@ def analytics_customers_chart(name: str) -> Response:
 
 
 def _chart(name: str, period: reports.Period) -> pygal.Graph:
+    kept: report.CustomersReport = kept_or_now(report.customers_report, period)
     if name == "new-returning":
-        months = report.new_and_returning_by_month(period)
+        months = kept.months
         chart = pygal.StackedBar(
             **chart_config(show_legend=True, legend_at_bottom=True),
             title="Customers per month, new and returning",
@@ -214,11 +219,11 @@ def _chart(name: str, period: reports.Period) -> pygal.Graph:
         return chart
     chart = pygal.Bar(**chart_config(x_label_rotation=20))
     if name == "lifetime":
-        buckets = report.lifetime_values(period, currency())
+        buckets = kept.values
         chart.title = "Customers by lifetime value"
         chart.x_labels = [money_range(b) for b in buckets]
     else:
-        buckets = report.order_gaps(period).buckets
+        buckets = kept.gaps.buckets
         chart.title = "Repeat orders by days since the one before"
         chart.x_labels = [days_range(b) for b in buckets]
     chart.add("Customers" if name == "lifetime" else "Orders", [b.count for b in buckets])

@@ -17,10 +17,13 @@ from qkart.blueprints.admin.analytics_base import (
     RangeForm,
     asked_period,
     chart_config,
+    computed,
     csv_response,
+    kept_or_now,
     period_args,
     presets,
     report_page,
+    report_response,
     svg_response,
 )
 from qkart.blueprints.admin.guard import requires
@@ -63,22 +66,27 @@ def ranking_chart(title: str, labels: list[str], series: str, values: list[Any])
 @report_page("Sales", order=20)
 def analytics_sales() -> Response:
     form, period, valid = asked_period()
-    report = sales.sales_report(period)
+    answer = computed(sales.sales_report, period)
     args = period_args(period)
-    return render(
+    response = render(
         "admin/analytics_sales.html",
+        {"analytics-report": "report"},
         status=200 if valid else 422,
         form=form,
         period=period,
-        report=report,
-        grain=report.grain,
+        report=answer.result,
+        ready=answer.ready,
+        run=answer.run,
+        grain=grain_of(period),
         presets=presets(),
+        self_url=url_for(".analytics_sales", **args),
         chart_url=lambda name: url_for(".analytics_sales_chart", name=name, **args),
         downloads=[
             (label, url_for(".analytics_sales_csv", name=name, **args))
             for name, (label, _) in CSVS.items()
         ],
     )
+    return report_response(answer, response)
 
 
 def _series_rows(period: Period) -> tuple[list[str], list[list[Any]]]:
@@ -148,17 +156,17 @@ def analytics_sales_chart(name: str) -> Response:
 
 
 def _chart(name: str, period: Period) -> pygal.Graph:
+    report: sales.SalesReport = kept_or_now(sales.sales_report, period)
     if name in SERIES:
         label, value = SERIES[name]
-        points = sales.sales_series(period)
+        points = report.series
         return bar_chart(
             f"{label} per {grain_of(period)}",
             [p.label for p in points],
             label,
             [value(p) for p in points],
         )
-    ranked = (sales.top_products if name == "products" else sales.top_categories)(period)
-    ranked = ranked[: sales.TOP]
+    ranked = report.products if name == "products" else report.categories
     return ranking_chart(
         f"Top {name} by revenue",
         [s.name for s in ranked],
