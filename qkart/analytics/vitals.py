@@ -24,7 +24,7 @@ from sqlalchemy import func, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from qkart.analytics.models import WebVitalCount
-from qkart.analytics.reports import Period
+from qkart.analytics.reports import Period, Progress
 from qkart.core.errors import DomainError
 from qkart.extensions import db
 
@@ -260,3 +260,27 @@ def p75_by(period: Period, *columns: str) -> dict[Key, dict[str, Quantile]]:
         samples = sum(count for _, count in histogram)
         result[key][name] = Quantile(metric, percentile(histogram), samples)
     return dict(result)
+
+
+@dataclass(frozen=True)
+class VitalsReport:
+    """What the web vitals page shows for a range, by the groupings it reads."""
+
+    overall: dict[str, Quantile]
+    by_page: dict[Key, dict[str, Quantile]]
+    by_device: dict[Key, dict[str, Quantile]]
+    by_day: dict[Key, dict[str, Quantile]]  # (day, page type)
+    daily: dict[Key, dict[str, Quantile]]  # (day,): the whole shop
+
+
+def vitals_report(period: Period, progress: Progress | None = None) -> VitalsReport:
+    """Every grouping of the page, one query each (a worker's job for long ranges:
+    a year holds a histogram per day, page type, device and metric)."""
+    tick = progress or (lambda done, total: None)
+    groupings: tuple[tuple[str, ...], ...] = ((), ("page",), ("device",), ("day", "page"), ("day",))
+    found = []
+    for done, columns in enumerate(groupings, start=1):
+        found.append(p75_by(period, *columns))
+        tick(done, len(groupings))
+    overall, by_page, by_device, by_day, daily = found
+    return VitalsReport(overall.get((), {}), by_page, by_device, by_day, daily)

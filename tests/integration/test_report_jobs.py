@@ -5,6 +5,7 @@ fragment htmx polls), and the result is kept for whoever asks next."""
 from __future__ import annotations
 
 from datetime import UTC, datetime, time, timedelta
+from decimal import Decimal
 
 import pytest
 from sqlalchemy import func, select
@@ -129,6 +130,7 @@ PAGES = [
     ("/admin/analytics/sales", "Units sold"),
     ("/admin/analytics/abandonment", "Abandonment rate"),
     ("/admin/analytics/customers", "Repeat purchases"),
+    ("/admin/analytics/vitals", "The whole shop"),
 ]
 
 
@@ -163,19 +165,25 @@ def _chart_urls(html: str) -> list[str]:
 
 def test_every_page_report_round_trips_through_json(app, factory):
     """What the worker keeps comes back as the page's own types (tuples, dict keys)."""
-    from qkart.analytics import abandonment, customers, sales
+    from qkart.analytics import abandonment, customers, sales, vitals
     from tests.support.orders import order_of
 
     _history(app)
     user = factory.user("reports-json@example.com")
     order_of(app, user, factory.product(price=1_000), status="paid")
     with app.app_context():
+        beacon = vitals.Beacon(
+            "product", "mobile", {"LCP": Decimal("1800"), "CLS": Decimal("0.02")}
+        )
+        vitals.record_beacon(beacon, shop_today())
+        db.session.commit()
         today = shop_today()
         period = reports.Period(today - timedelta(days=120), today)
         for report in (
             sales.sales_report,
             abandonment.abandonment_report,
             customers.customers_report,
+            vitals.vitals_report,
             reports.overview,
         ):
             value = report(period, None)

@@ -19,10 +19,13 @@ from qkart.blueprints.admin import bp
 from qkart.blueprints.admin.analytics_base import (
     asked_period,
     chart_config,
+    computed,
     csv_response,
+    kept_or_now,
     period_args,
     presets,
     report_page,
+    report_response,
     svg_response,
 )
 from qkart.blueprints.admin.guard import requires
@@ -37,27 +40,31 @@ RATING_COLOURS = {vitals.GOOD: "#146c2e", vitals.IMPROVE: "#8a4b00", vitals.POOR
 @report_page("Web vitals", order=60)
 def vitals_report() -> Response:
     form, period, valid = asked_period()
-    by_page = vitals.p75_by(period, "page")
-    by_day = vitals.p75_by(period, "day", "page")
-    pages = [page for page in vitals.PAGE_TYPES if (page,) in by_page]
-    return render(
+    answer = computed(vitals.vitals_report, period)
+    report: vitals.VitalsReport | None = answer.result
+    pages = [page for page in vitals.PAGE_TYPES if report and (page,) in report.by_page]
+    response = render(
         "admin/vitals.html",
+        {"analytics-report": "report"},
         status=200 if valid else 422,
         form=form,
         period=period,
+        ready=answer.ready,
+        run=answer.run,
+        self_url=url_for(".vitals_report", **period_args(period)),
         metrics=vitals.METRICS,
         page_types=vitals.PAGE_TYPES,
         devices=vitals.DEVICES,
         pages=pages,
-        overall=vitals.p75_by(period).get((), {}),
-        by_page=by_page,
-        by_device=vitals.p75_by(period, "device"),
-        trend={day: _day_row(by_day, day, pages) for day in period.each_day()},
-        daily_all=vitals.p75_by(period, "day"),
+        report=report,
+        trend={day: _day_row(report.by_day, day, pages) for day in period.each_day()}
+        if report
+        else {},
         presets=presets(),
         chart_url=lambda name: url_for(".vitals_chart", name=name, **period_args(period)),
         csv_url=url_for(".vitals_csv", **period_args(period)),
     )
+    return report_response(answer, response)
 
 
 def _day_row(
@@ -112,7 +119,7 @@ def _unit(metric: vitals.Metric, stored: int) -> float:
 
 
 def _days_chart(metric: vitals.Metric, period: Period) -> pygal.Graph:
-    daily = vitals.p75_by(period, "day")
+    daily = kept_or_now(vitals.vitals_report, period).daily
     days = period.each_day()
     chart = pygal.Line(
         **chart_config(
@@ -139,7 +146,7 @@ def _days_chart(metric: vitals.Metric, period: Period) -> pygal.Graph:
 
 
 def _pages_chart(metric: vitals.Metric, period: Period) -> pygal.Graph:
-    by_page = vitals.p75_by(period, "page")
+    by_page = kept_or_now(vitals.vitals_report, period).by_page
     chart = pygal.HorizontalBar(
         **chart_config(),
         title=f"{metric.label}, 75th percentile by page type "
