@@ -7,11 +7,10 @@ product, a category or a picture does. They are kept in process under the catalo
 
 - with Redis configured it is one shared counter, so every process sees a change
   at its next request (one GET per request);
-- without Redis it is this process's own counter together with the shop's catalogue
-  version (``qkart.core.http_cache``: a file of the instance folder that every process
-  on the machine renews after a change), so gunicorn's workers see one another's
-  changes at once and agree on the generation, as page validators need; entries also
-  lapse after ``LOCAL_TTL`` seconds, in case the version file cannot be written.
+- without Redis it is a token in a file of the instance folder that every process on
+  the machine renews after such a commit (with this process's own counter, should the
+  file be unwritable), so gunicorn's workers see one another's changes at once; entries
+  also lapse after ``LOCAL_TTL`` seconds, in case the file cannot be written.
 
 Products themselves are never served from here: a listing keeps their ids, and the
 page loads the rows (one query) so a card always shows the current name, price and
@@ -24,6 +23,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Hashable
+from pathlib import Path
 from typing import Any, TypeVar
 
 from flask import Flask, current_app, g, has_app_context, has_request_context
@@ -31,6 +31,7 @@ from sqlalchemy import event
 from sqlalchemy.orm import ORMExecuteState, Session
 
 from qkart.catalog.models import Category, Product, ProductImage, ProductImageVariant
+from qkart.core.http_cache import FileVersionStore
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -38,6 +39,7 @@ T = TypeVar("T")
 WATCHED = (Product, Category, ProductImage, ProductImageVariant)
 WATCHED_TABLES = frozenset(m.__tablename__ for m in WATCHED)
 REDIS_KEY = "qkart:catalog:generation"
+GENERATION_FILE = "catalog-generation"
 LOCAL_TTL = 30.0  # without Redis, how stale another process's entries may get (as settings)
 SHARED_TTL = 300.0  # with Redis, a bound on memory rather than on staleness
 MAX_ENTRIES = 2000
@@ -49,11 +51,9 @@ CHANGED = "qkart_catalog_changed"
 class CatalogCache:
     """Values computed from the catalogue, by key, valid for one generation."""
 
-    def __init__(
-        self, redis_url: str | None, shared_version: Callable[[], str | None] | None = None
-    ) -> None:
+    def __init__(self, redis_url: str | None, generation_file: Path | None = None) -> None:
         self._values: dict[Any, tuple[Hashable, float, Any]] = {}
-        self._shared_version = shared_version
+        self._file = FileVersionStore(generation_file) if generation_file else None
         self._lock = threading.Lock()
         self._local_generation = 0
         self._redis_url = redis_url
@@ -75,8 +75,8 @@ class CatalogCache:
                 found = int(client.get(REDIS_KEY) or 0)
             except Exception:
                 self._pause()
-        elif self._shared_version is not None and not self._redis_url:
-            found = (self._local_generation, self._shared_version())
+        elif self._file is not None and not self._redis_url:
+            found = (self._local_generation, self._file.read())
         if has_request_context():
             g.catalog_generation = found
         return found
@@ -92,6 +92,8 @@ class CatalogCache:
                 client.incr(REDIS_KEY)
             except Exception:
                 self._pause()
+        elif self._file is not None and not self._redis_url:
+            self._file.bump()
         if has_request_context():
             g.pop("catalog_generation", None)
 
@@ -141,9 +143,8 @@ def catalog_cache(app: Flask | None = None) -> CatalogCache:
     app = app or current_app._get_current_object()  # type: ignore[attr-defined]
     cache = app.extensions.get("qkart_catalog_cache")
     if cache is None:
-        from qkart.core.http_cache import version_reader
-
-        made = CatalogCache(app.config.get("REDIS_URL"), version_reader(app))
+        path = Path(app.instance_path) / GENERATION_FILE
+        made = CatalogCache(app.config.get("REDIS_URL"), path)
         cache = app.extensions.setdefault("qkart_catalog_cache", made)
     return cache
 

@@ -25,7 +25,7 @@ import logging
 import os
 import secrets
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -92,29 +92,26 @@ NO_STORE = "no-store"
 
 
 class FileVersionStore:
-    """The catalogue version in a file of the instance folder, without Redis: every
-    process on this machine (gunicorn's workers, the CLI, inline jobs) sees the others'
-    changes, for the price of a ``stat`` per page."""
+    """A version token in a file of the instance folder, without Redis: every process on
+    this machine (gunicorn's workers, the CLI, inline jobs) sees the others' changes, for
+    the price of reading 16 bytes per page. (Not a ``stat``: a renewed file may get the
+    inode just freed and, within the clock's tick, the same modification time.)"""
 
     def __init__(self, path: Path) -> None:
         self._path = path
         self._lock = threading.Lock()
-        self._seen: tuple[tuple[int, int, int], str] | None = None
 
     def read(self) -> str | None:
         try:
             try:
-                stat = os.stat(self._path)
+                token = self._path.read_text()
             except FileNotFoundError:
                 self.bump()
-                stat = os.stat(self._path)
-            signature = (stat.st_ino, stat.st_mtime_ns, stat.st_size)
-            if self._seen is None or self._seen[0] != signature:
-                self._seen = (signature, self._path.read_text().strip())
+                token = self._path.read_text()
         except OSError as error:  # no instance folder to write: full pages, never wrong
-            log.warning("catalogue version unavailable (%s)", error)
+            log.warning("version file %s unavailable (%s)", self._path.name, error)
             return None
-        return self._seen[1] or None
+        return token.strip() or None
 
     def bump(self) -> None:
         # A new file moved into place: a reader sees the old token or the new, never half.
@@ -158,12 +155,6 @@ class RedisVersionStore:
             log.warning(
                 "could not renew the catalogue version (%s: %s)", type(error).__name__, error
             )
-
-
-def version_reader(app: Flask) -> Callable[[], str | None]:
-    """How to read ``app``'s catalogue version outside a request (the catalogue cache
-    keys its entries by it when there is no Redis)."""
-    return _store(app).read
 
 
 def _store(app: Flask) -> FileVersionStore | RedisVersionStore:

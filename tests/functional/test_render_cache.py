@@ -264,6 +264,20 @@ def test_without_redis_two_workers_give_one_visitor_the_same_validator(app, make
     assert second.get("/products", headers={"If-None-Match": etag}).status_code == 304
 
 
+def test_without_redis_kept_listings_outlive_changes_outside_the_catalogue(app, client, factory):
+    """Pages' validators follow every shown table (reviews, recommendations, settings);
+    the kept listings only products, categories and pictures."""
+    from qkart.core import http_cache
+
+    factory.product("Walnut Lamp")
+    client.get("/products")
+    with app.app_context():
+        http_cache._store(app).bump()  # say, recommendations recomputed by a job
+    with count_queries(app) as statements:
+        assert client.get("/products").status_code == 200
+    assert not [q for q in statements if "FROM categories" in q], statements
+
+
 def test_without_a_version_file_another_process_shows_within_the_ttl(
     app, make_app, factory, monkeypatch
 ):
