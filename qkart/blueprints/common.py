@@ -11,6 +11,8 @@ from flask_login import current_user, logout_user
 from sqlalchemy.exc import IntegrityError
 
 from qkart.cart.services import CartOwner, CartSummary, load_summary, new_token
+from qkart.checkout import steps
+from qkart.checkout.state import CheckoutState
 from qkart.checkout.steps import Shopper
 from qkart.core.money import Money
 from qkart.extensions import db
@@ -50,6 +52,15 @@ def checkout_shopper() -> Shopper:
             CartOwner(user_id=current_user.id), user_id=current_user.id, email=current_user.email
         )
     return Shopper(cart_owner())
+
+
+def checkout_state(summary: CartSummary, shopper: Shopper | None = None) -> CheckoutState:
+    """The checkout as it stands for whoever asks; the wallet it read is the header's too
+    (one read of the balance per page)."""
+    state = steps.load_state(shopper or checkout_shopper(), summary=summary)
+    if state.user_id is not None and state.wallet is not None:
+        g.wallet_balance = state.wallet
+    return state
 
 
 def wallet_balance() -> Money:

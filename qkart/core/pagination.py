@@ -64,14 +64,23 @@ def paginate(
     *,
     count: Select[int] | None = None,
     clamp: bool = True,
+    one_query: bool = False,
 ) -> Page[T]:
     """Run ``stmt`` for one page: a count, then the rows.
 
     Past the end means the last page, unless ``clamp`` is off: then the page keeps its
     number and has no items (``Page.past_end``), for listings that answer it with 404.
     ``count`` may be a cheaper statement that counts the same rows (without joins).
+    ``one_query``: the rows carry the total (a window count), one statement instead of
+    two; every matching row is counted, so only for short lists of one parent (a
+    product's reviews or questions), never for the big listings.
     """
     from qkart.extensions import db
+
+    if one_query:
+        found = _windowed(stmt, max(page, 1), per_page)
+        if found is not None:
+            return found
 
     counted = (
         count
@@ -85,3 +94,16 @@ def paginate(
         return Page(items=[], total=total, page=page, per_page=per_page)
     items = db.session.scalars(stmt.limit(per_page).offset((page - 1) * per_page)).all()
     return Page(items=items, total=total, page=page, per_page=per_page)
+
+
+def _windowed(stmt: Select[T], page: int, per_page: int) -> Page[T] | None:
+    """The page with its total in one statement; None past the end (then the caller's
+    count finds the last page)."""
+    from qkart.extensions import db
+
+    rows = db.session.execute(
+        stmt.add_columns(func.count().over()).limit(per_page).offset((page - 1) * per_page)
+    ).all()
+    if not rows:
+        return Page(items=[], total=0, page=1, per_page=per_page) if page == 1 else None
+    return Page(items=[row[0] for row in rows], total=int(rows[0][1]), page=page, per_page=per_page)

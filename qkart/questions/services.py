@@ -96,7 +96,7 @@ def answered_questions(product_id: int, page: int = 1) -> Page[Question]:
         .options(selectinload(Question.answers))
     )
     counted = select(func.count()).select_from(Question).where(*answered)
-    return paginate(stmt, page, PER_PAGE, count=counted)
+    return paginate(stmt, page, PER_PAGE, count=counted, one_query=True)
 
 
 def waiting_questions(product_id: int, user_id: int, *, all_of_them: bool) -> Sequence[Question]:

@@ -200,7 +200,7 @@ def list_reviews(product_id: int, sort: str = "newest", page: int = 1) -> Page[R
     visible = (Review.product_id == product_id, Review.hidden_at.is_(None))
     stmt = select(Review).where(*visible).order_by(*_ORDERS.get(sort, _ORDERS["newest"]))
     counted = select(func.count()).select_from(Review).where(*visible)
-    return paginate(stmt, page, PER_PAGE, count=counted)
+    return paginate(stmt, page, PER_PAGE, count=counted, one_query=True)
 
 
 def voted_ids(user_id: int, review_ids: Iterable[int]) -> set[int]:

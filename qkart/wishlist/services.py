@@ -8,7 +8,7 @@ uses, so ``CartOwner`` names the viewer here too.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import and_, delete, func, or_, select
@@ -138,10 +138,15 @@ def record_view(owner: CartOwner, product_id: int) -> None:
 def recently_viewed(owner: CartOwner, *, exclude: int | None = None) -> list[Product]:
     """The last ``RECENT_LIMIT`` products ``owner`` viewed and that are still sold, newest
     first; ``exclude`` (the page being shown) is left out of them. One query."""
+    return [p for p, _ in recent_views(owner) if p.id != exclude]
+
+
+def recent_views(owner: CartOwner) -> list[tuple[Product, datetime]]:
+    """:func:`recently_viewed` with when each was last seen (one query)."""
     if owner.user_id is None and not owner.token:
         return []
-    products = db.session.scalars(
-        select(Product)
+    rows = db.session.execute(
+        select(Product, RecentlyViewed.viewed_at)
         .join(RecentlyViewed, RecentlyViewed.product_id == Product.id)
         .join(Product.category)
         .options(contains_eager(Product.category))
@@ -149,7 +154,7 @@ def recently_viewed(owner: CartOwner, *, exclude: int | None = None) -> list[Pro
         .order_by(RecentlyViewed.viewed_at.desc(), RecentlyViewed.id.desc())
         .limit(RECENT_LIMIT)
     ).all()
-    return [p for p in products if p.id != exclude]
+    return [(product, viewed_at) for product, viewed_at in rows]
 
 
 def prune_recently_viewed() -> int:

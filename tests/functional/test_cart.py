@@ -186,6 +186,19 @@ def test_cart_page_query_count_does_not_grow_with_lines(app, client, factory):
     assert len(one_line) == len(eight_lines) <= 5, eight_lines
 
 
+def test_a_signed_in_cart_page_reads_the_wallet_once(app, client, factory, logged_in):
+    """The checkout summary and the header both show the balance: one read for both."""
+    from tests.conftest import count_queries
+
+    logged_in(wallet=100_000)
+    client.post("/cart/items", data={"product_id": factory.product(stock=10).id})
+    client.get("/cart")
+    with count_queries(app) as statements:
+        page = client.get("/cart").get_data(as_text=True)
+    assert "$1,000.00" in page
+    assert len([q for q in statements if "FROM wallets" in q]) == 1, statements
+
+
 def test_a_retired_product_in_the_cart_can_be_removed(app, client, factory, logged_in):
     from qkart.catalog.models import Product
 

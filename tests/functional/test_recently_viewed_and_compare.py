@@ -232,3 +232,25 @@ def test_bad_compare_input_is_refused(client):
     )
     assert client.post("/compare/items", data={"product_id": 999999}).status_code == 404
     assert "Nothing to compare yet" in client.get("/compare").get_data(as_text=True)
+
+
+def _view_writes(app: Any, client: FlaskClient, product: Any) -> int:
+    with count_queries(app) as statements:
+        assert client.get(f"/products/{product.slug}").status_code == 200
+    return len([s for s in statements if s.startswith("INSERT INTO recently_viewed")])
+
+
+def test_a_reload_of_the_product_seen_last_writes_no_view(app, client, things, monkeypatch):
+    from datetime import timedelta
+
+    from qkart.blueprints.wishlist import context
+
+    a, b = things[:2]
+    view(client, a)
+    assert _view_writes(app, client, b) == 1
+    assert _view_writes(app, client, b) == 0  # a reload: b heads the list already
+    assert _view_writes(app, client, a) == 1  # back to a: it moves up again
+    later = context.utcnow() + context.RECORD_AGAIN_AFTER + timedelta(seconds=1)
+    monkeypatch.setattr(context, "utcnow", lambda: later)
+    assert _view_writes(app, client, a) == 1  # long after: the time is kept fresh
+    assert recent_names(client.get("/").get_data(as_text=True)) == [a.name, b.name]

@@ -13,6 +13,7 @@ from qkart.blueprints.cart.forms import AddToCartForm, CouponForm, QuantityForm
 from qkart.blueprints.common import (
     cart_owner,
     checkout_shopper,
+    checkout_state,
     commit_or_retry,
     current_cart,
     referrer_path,
@@ -52,7 +53,7 @@ def _cart_page(
     change did, said to screen readers with the new total."""
     summary = current_cart()
     # Priced exactly as checkout will price it (the same delivery, coupon and tax).
-    state = None if summary.is_empty else steps.load_state(checkout_shopper(), summary=summary)
+    state = None if summary.is_empty else checkout_state(summary)
     if news and state is not None:
         news = f"{news} Total {money(state.breakdown.total)}."
     response = render(

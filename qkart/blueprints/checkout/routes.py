@@ -22,7 +22,7 @@ from qkart.blueprints.checkout.forms import (
     SavedAddressForm,
     ShippingForm,
 )
-from qkart.blueprints.common import checkout_shopper, current_cart
+from qkart.blueprints.common import checkout_shopper, checkout_state, current_cart
 from qkart.blueprints.orders.routes import order_url, remember_guest_order
 from qkart.checkout import services as checkout
 from qkart.checkout import steps
@@ -54,7 +54,7 @@ def _page(
     forms: dict[str, Any] | None = None,
 ) -> Response:
     shopper = checkout_shopper()
-    state = steps.load_state(shopper, summary=current_cart())
+    state = checkout_state(current_cart(), shopper)
     forms = forms or {}
     open_step = _open_step(state, editing)
     place = PlaceOrderForm(formdata=None)

@@ -4,6 +4,7 @@ recording a product view, and the product page's extra sections."""
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 from typing import Any
 
 from flask import Response, after_this_request, g, has_request_context, session
@@ -13,6 +14,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from qkart.blueprints.wishlist import bp
 from qkart.cart.services import CartOwner, new_token
 from qkart.catalog.models import Product
+from qkart.core.db import utcnow
 from qkart.core.htmx import htmx_target
 from qkart.extensions import db
 from qkart.recommendations import services as recommendations
@@ -22,6 +24,8 @@ log = logging.getLogger(__name__)
 
 COMPARE_KEY = "compare_ids"
 VIEWER_KEY = "viewer_token"
+# How long a repeat view of the product seen last goes unrecorded (its place is the same).
+RECORD_AGAIN_AFTER = timedelta(minutes=10)
 
 
 def is_shopper() -> bool:
@@ -109,9 +113,18 @@ def record_product_view(product: Product) -> list[Product] | None:
         return None
     had_history = current_user.is_authenticated or bool(session.get(VIEWER_KEY))
     owner = viewer(create=True)
-    _record_view(owner, product)
-    # A visitor whose token is new has seen nothing else yet: no query needed.
-    return list(wishlist.recently_viewed(owner, exclude=product.id)) if had_history else []
+    if not had_history:  # a visitor whose token is new has seen nothing else yet
+        _record_view(owner, product)
+        return []
+    seen = wishlist.recent_views(owner)
+    # A reload, or a second look soon after: the product already heads the list, and
+    # writing the time again would change nothing the shopper sees.
+    fresh = utcnow() - RECORD_AGAIN_AFTER
+    if not (seen and seen[0][0].id == product.id and seen[0][1] >= fresh):
+        _record_view(owner, product)
+    # As if written first: this product takes the list's first place, so one fewer other.
+    others = [p for p, _ in seen if p.id != product.id]
+    return others[: wishlist.RECENT_LIMIT - 1]
 
 
 def product_page(product: Product, recent: list[Product] | None) -> dict[str, Any]:
