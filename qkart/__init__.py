@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -13,9 +14,18 @@ from qkart.config import load_config
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 
 
-def create_app(config: Mapping[str, Any] | None = None) -> Flask:
-    """Build the app from the environment plus ``config`` overrides (tests pass these)."""
-    app = Flask(__name__, instance_relative_config=True)
+def create_app(config: Mapping[str, Any] | None = None, instance_path: str | None = None) -> Flask:
+    """Build the app from the environment plus ``config`` overrides (tests pass these).
+
+    ``instance_path`` (else ``QKART_INSTANCE_PATH``, else ``instance/`` beside the code)
+    holds what the processes of one shop share on a machine without Redis (the version
+    files of its caches); test sessions each take their own, so that two running side by
+    side do not meet there.
+    """
+    instance_path = instance_path or os.environ.get("QKART_INSTANCE_PATH") or None
+    if instance_path is not None:
+        instance_path = os.path.abspath(instance_path)  # Flask asks for an absolute one
+    app = Flask(__name__, instance_relative_config=True, instance_path=instance_path)
     app.config.update(load_config(app.instance_path, config))
     register_extensions(app)
     register_blueprints(app)

@@ -99,7 +99,8 @@ def _reset_schema(app: Flask) -> None:
 @pytest.fixture(scope="session")
 def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
     url = database_url(tmp_path_factory)
-    app = create_app(test_config(url, str(tmp_path_factory.mktemp("instance"))))
+    instance = str(tmp_path_factory.mktemp("instance"))
+    app = create_app(test_config(url, instance), instance_path=instance)
     _reset_schema(app)
     _empty_tables(app)
     yield app
@@ -158,7 +159,8 @@ def make_app(app: Flask) -> Iterator[Callable[..., Flask]]:
     made: list[Flask] = []
 
     def _make(**overrides: Any) -> Flask:
-        other = create_app({**app.config, "SQLALCHEMY_ENGINE_OPTIONS": {}, **overrides})
+        config = {**app.config, "SQLALCHEMY_ENGINE_OPTIONS": {}, **overrides}
+        other = create_app(config, instance_path=app.instance_path)
         made.append(other)
         return other
 

@@ -93,6 +93,7 @@ class LiveServer:
     outbox: Path
     log: Path
     stripe: StripeStub
+    instance: Path
 
     def log_tail(self, lines: int = 60) -> str:
         """The server's last lines, without the noise of static files."""
@@ -114,10 +115,11 @@ def _free_port() -> int:
 _DROPPED_ENV = ("QKART_", "MAIL_", "STRIPE_", "REDIS_URL", "DATABASE_URL", "SECRET_KEY")
 
 
-def _server_env(database_url: str, outbox: Path, stripe_url: str) -> dict[str, str]:
+def _server_env(database_url: str, outbox: Path, stripe_url: str, instance: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(_DROPPED_ENV)}
     env.update(
         DATABASE_URL=database_url,
+        QKART_INSTANCE_PATH=str(instance),  # its cache version files: shop_app's too
         SECRET_KEY=SECRET_KEY,
         QKART_OUTBOX=str(outbox),
         FLASK_APP="wsgi",
@@ -193,7 +195,8 @@ def live_server(
     database_url = f"sqlite:///{tmp / 'qkart.db'}"
     outbox = tmp / "outbox"
     log = tmp / "server.log"
-    env = _server_env(database_url, outbox, stripe_stub.url)
+    instance = tmp / "instance"
+    env = _server_env(database_url, outbox, stripe_stub.url, instance)
     _run_cli(["db", "upgrade"], env, log)
     _run_cli(["seed"], env, log)
     port = _free_port()
@@ -224,7 +227,12 @@ def live_server(
     try:
         _wait_until_healthy(url, process, log)
         yield LiveServer(
-            url=url, database_url=database_url, outbox=outbox, log=log, stripe=stripe_stub
+            url=url,
+            database_url=database_url,
+            outbox=outbox,
+            log=log,
+            stripe=stripe_stub,
+            instance=instance,
         )
     finally:
         _stop(process)
@@ -269,7 +277,8 @@ def shop_app(live_server: LiveServer) -> Iterator[Any]:
             "QKART_LOCALE": "en_US",
             "QKART_WELCOME_CREDIT": Decimal("5000.00"),
             "TESTING": True,
-        }
+        },
+        instance_path=str(live_server.instance),
     )
     yield app
     with app.app_context():

@@ -261,10 +261,9 @@ def shop(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Shop]:
     name = url.database
     _admin(url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     _admin(url, f'CREATE DATABASE "{name}"')
-    config = conftest.test_config(
-        url.render_as_string(hide_password=False), str(tmp_path_factory.mktemp("explain"))
-    )
-    app = create_app(config)
+    instance = str(tmp_path_factory.mktemp("explain"))
+    config = conftest.test_config(url.render_as_string(hide_password=False), instance)
+    app = create_app(config, instance_path=instance)
     try:
         started = time.monotonic()
         _build(app)
