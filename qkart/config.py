@@ -240,6 +240,7 @@ def load_config(instance_path: str, overrides: Mapping[str, Any] | None = None) 
         # counting goes on in process memory (with a logged warning) until Redis is back.
         "RATELIMIT_SWALLOW_ERRORS": True,
         "QKART_POST_LIMIT": _env("QKART_POST_LIMIT", "120 per minute;1500 per hour"),
+        "QKART_VITALS_LIMIT": _env("QKART_VITALS_LIMIT", "30 per minute"),
         "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
         "LOG_LEVEL": _env("LOG_LEVEL", "INFO"),
         # One JSON object per line for a log aggregator; readable text while developing.
