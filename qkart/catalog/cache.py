@@ -185,4 +185,8 @@ def watch_catalogue_changes() -> None:
         return
     event.listen(Session, "after_flush", _mark_flushed)
     event.listen(Session, "do_orm_execute", _mark_statement)
-    event.listen(Session, "after_commit", _bump_after_commit)
+    # First of all commit listeners: the generation moves on before the catalogue version
+    # (qkart.core.http_cache) is renewed, so a page that reads the new version (first
+    # thing in a request) also reads the new generation: a listing kept from before the
+    # change never goes out under the new validator.
+    event.listen(Session, "after_commit", _bump_after_commit, insert=True)

@@ -311,3 +311,20 @@ def test_without_redis_a_category_added_in_another_process_opens_at_once(app, ma
     filtered = shopper.get("/products?category=garden&category=general")
     assert filtered.status_code == 200 and "Rake" in filtered.get_data(as_text=True)
     assert shopper.get("/categories/no-such-thing").status_code == 404
+
+
+def test_a_catalogue_commit_moves_the_generation_before_the_page_version(app, factory, monkeypatch):
+    """Else a request between the two could keep an old listing under the new validator."""
+    from qkart.core import http_cache
+
+    factory.product("Walnut Lamp")
+    renewed: list[str] = []
+    bump = http_cache.FileVersionStore.bump
+
+    def noting(store):
+        renewed.append(store._path.name)
+        bump(store)
+
+    monkeypatch.setattr(http_cache.FileVersionStore, "bump", noting)
+    factory.product("Oak Stool")
+    assert renewed[:2] == ["catalog-generation", "catalogue-version"], renewed
