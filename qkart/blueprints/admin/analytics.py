@@ -22,7 +22,7 @@ from qkart.blueprints.admin.analytics_base import (
     chart_config,
     computed,
     csv_response,
-    kept_or_now,
+    kept,
     period_args,
     presets,
     report_page,
@@ -91,7 +91,7 @@ def analytics_chart(name: str) -> Response:
     if name not in CHARTS:
         abort(404)
     _, period, _ = asked_period()
-    return svg_response(_chart(name, kept_or_now(reports.overview, period)))
+    return svg_response(_chart(name, kept(reports.overview, period) or reports.overview(period)))
 
 
 def _chart(name: str, report: reports.Overview) -> pygal.Graph:

@@ -16,7 +16,7 @@ from qkart.blueprints.admin.analytics_base import (
     chart_config,
     computed,
     csv_response,
-    kept_or_now,
+    kept,
     period_args,
     presets,
     report_page,
@@ -95,13 +95,13 @@ def analytics_abandonment_chart(name: str) -> Response:
 
 
 def _chart(name: str, period: Period) -> pygal.Graph:
-    report: abandonment.AbandonmentReport = kept_or_now(abandonment.abandonment_report, period)
+    report: abandonment.AbandonmentReport | None = kept(abandonment.abandonment_report, period)
     if name == "products":
-        left = report.products
+        left = report.products if report else abandonment.left_products(period)[: abandonment.TOP]
         return ranking_chart(
             "Products left in carts", [p.name for p in left], "Carts", [p.carts for p in left]
         )
-    days = report.days
+    days = report.days if report else abandonment.by_day(period)
     chart = pygal.Line(
         **chart_config(x_label_rotation=45, show_minor_x_labels=False, range=(0, 100)),
         title="Abandoned carts per day (%)",

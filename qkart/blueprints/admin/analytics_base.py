@@ -154,11 +154,13 @@ def computed(report: cache.Report, period: reports.Period) -> cache.Answer:
     return cache.settled(answer)
 
 
-def kept_or_now(report: cache.Report, period: reports.Period) -> Any:
-    """For a chart or a download: the page's kept result, else computed in the request
-    (a chart asked for on its own, after the kept result expired)."""
+def kept(report: cache.Report, period: reports.Period) -> Any | None:
+    """For a chart of a long range: the page's kept result, if there is one; None (a short
+    range, or the result expired): the chart reads just what it draws."""
+    if period.days <= cache.INLINE_DAYS:
+        return None
     answer = cache.lookup(report, period)
-    return answer.result if answer.ready else report(period, None)
+    return answer.result if answer.ready else None
 
 
 def report_response(answer: cache.Answer, response: Response) -> Response:

@@ -27,7 +27,7 @@ from qkart.blueprints.admin.analytics_base import (
     chart_config,
     computed,
     csv_response,
-    kept_or_now,
+    kept,
     period_args,
     presets,
     report_page,
@@ -38,6 +38,7 @@ from qkart.blueprints.admin.guard import requires
 from qkart.core.filters import date_text, money
 from qkart.core.forms import Form, WholeNumberField
 from qkart.core.htmx import render
+from qkart.core.shop import currency
 from qkart.settings.services import setting
 
 CHARTS = ("new-returning", "lifetime", "gaps")
@@ -206,9 +207,9 @@ def analytics_customers_chart(name: str) -> Response:
 
 
 def _chart(name: str, period: reports.Period) -> pygal.Graph:
-    kept: report.CustomersReport = kept_or_now(report.customers_report, period)
+    found: report.CustomersReport | None = kept(report.customers_report, period)
     if name == "new-returning":
-        months = kept.months
+        months = found.months if found else report.new_and_returning_by_month(period)
         chart = pygal.StackedBar(
             **chart_config(show_legend=True, legend_at_bottom=True),
             title="Customers per month, new and returning",
@@ -219,11 +220,11 @@ def _chart(name: str, period: reports.Period) -> pygal.Graph:
         return chart
     chart = pygal.Bar(**chart_config(x_label_rotation=20))
     if name == "lifetime":
-        buckets = kept.values
+        buckets = found.values if found else report.lifetime_values(period, currency())
         chart.title = "Customers by lifetime value"
         chart.x_labels = [money_range(b) for b in buckets]
     else:
-        buckets = kept.gaps.buckets
+        buckets = (found.gaps if found else report.order_gaps(period)).buckets
         chart.title = "Repeat orders by days since the one before"
         chart.x_labels = [days_range(b) for b in buckets]
     chart.add("Customers" if name == "lifetime" else "Orders", [b.count for b in buckets])

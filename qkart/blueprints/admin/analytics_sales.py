@@ -19,7 +19,7 @@ from qkart.blueprints.admin.analytics_base import (
     chart_config,
     computed,
     csv_response,
-    kept_or_now,
+    kept,
     period_args,
     presets,
     report_page,
@@ -156,17 +156,21 @@ def analytics_sales_chart(name: str) -> Response:
 
 
 def _chart(name: str, period: Period) -> pygal.Graph:
-    report: sales.SalesReport = kept_or_now(sales.sales_report, period)
+    report: sales.SalesReport | None = kept(sales.sales_report, period)
     if name in SERIES:
         label, value = SERIES[name]
-        points = report.series
+        points = report.series if report else sales.sales_series(period)
         return bar_chart(
             f"{label} per {grain_of(period)}",
             [p.label for p in points],
             label,
             [value(p) for p in points],
         )
-    ranked = report.products if name == "products" else report.categories
+    if report:
+        ranked = report.products if name == "products" else report.categories
+    else:
+        ranked = (sales.top_products if name == "products" else sales.top_categories)(period)
+        ranked = ranked[: sales.TOP]
     return ranking_chart(
         f"Top {name} by revenue",
         [s.name for s in ranked],

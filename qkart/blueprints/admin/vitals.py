@@ -21,7 +21,7 @@ from qkart.blueprints.admin.analytics_base import (
     chart_config,
     computed,
     csv_response,
-    kept_or_now,
+    kept,
     period_args,
     presets,
     report_page,
@@ -119,7 +119,8 @@ def _unit(metric: vitals.Metric, stored: int) -> float:
 
 
 def _days_chart(metric: vitals.Metric, period: Period) -> pygal.Graph:
-    daily = kept_or_now(vitals.vitals_report, period).daily
+    found: vitals.VitalsReport | None = kept(vitals.vitals_report, period)
+    daily = found.daily if found else vitals.p75_by(period, "day")
     days = period.each_day()
     chart = pygal.Line(
         **chart_config(
@@ -146,7 +147,8 @@ def _days_chart(metric: vitals.Metric, period: Period) -> pygal.Graph:
 
 
 def _pages_chart(metric: vitals.Metric, period: Period) -> pygal.Graph:
-    by_page = kept_or_now(vitals.vitals_report, period).by_page
+    report: vitals.VitalsReport | None = kept(vitals.vitals_report, period)
+    by_page = report.by_page if report else vitals.p75_by(period, "page")
     chart = pygal.HorizontalBar(
         **chart_config(),
         title=f"{metric.label}, 75th percentile by page type "
