@@ -109,6 +109,9 @@ def test_forgot_password_answers_the_same_whether_or_not_the_account_exists(
 
     def strip(response):
         text = response.get_data(as_text=True)
+        # CSRF tokens carry the second they were signed in: a slow first answer (the
+        # e-mail) may cross one, so they are not part of the comparison.
+        text = re.sub(r"[\w-]{20,}\.[\w-]{6}\.[\w-]{20,}", "TOKEN", text)
         return text.replace(user.email, "X").replace("nobody@example.com", "X")
 
     assert strip(known) == strip(unknown)
