@@ -241,6 +241,9 @@ def load_config(instance_path: str, overrides: Mapping[str, Any] | None = None) 
         "RATELIMIT_SWALLOW_ERRORS": True,
         "QKART_POST_LIMIT": _env("QKART_POST_LIMIT", "120 per minute;1500 per hour"),
         "QKART_VITALS_LIMIT": _env("QKART_VITALS_LIMIT", "30 per minute"),
+        # Shoppers' analytics events are gathered per process and written this often
+        # (seconds), so a page costs no write of its own; 0 writes each request's at once.
+        "QKART_ANALYTICS_FLUSH_SECONDS": _count("QKART_ANALYTICS_FLUSH_SECONDS", 2, 0, 60),
         "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
         "LOG_LEVEL": _env("LOG_LEVEL", "INFO"),
         # One JSON object per line for a log aggregator; readable text while developing.

@@ -78,6 +78,7 @@ def test_config(url: str, tmp_dir: str) -> dict[str, Any]:
         "QKART_SHIPPING_FEE": Decimal("5.00"),
         "QKART_FREE_SHIPPING_OVER": Decimal("100.00"),
         "QKART_BASE_URL": "http://127.0.0.1:5000",
+        "QKART_ANALYTICS_FLUSH_SECONDS": 0,  # each request's events written at once
     }
 
 

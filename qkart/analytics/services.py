@@ -2,20 +2,28 @@
 
 The web layer opens a ``Visit`` for each page request a shopper makes (see
 ``qkart.blueprints.analytics``); ``record`` then adds to that visit's buffer, and
-``flush`` writes the buffer in one INSERT in its own short transaction. Anything
-that goes wrong while recording is logged and dropped: analytics must never cost a
-shopper a page. Events outside a visit (a webhook marking an order paid) are written
-with the caller's transaction, since nobody waits on them.
+``flush`` hands the buffer on once the response is built. With
+``QKART_ANALYTICS_FLUSH_SECONDS`` above 0 (the default: 2 s) the events of all the
+process's requests are gathered and written together in one INSERT when that many
+seconds have passed (a timer thread) or ``BATCH_ROWS`` are waiting, and when the process
+exits: a page then costs no write of its own, and a crash loses seconds of counts,
+never a page. At 0 each request writes its own events (the tests). Anything that goes
+wrong while recording is logged and dropped: analytics must never cost a shopper a page.
+Events outside a visit (a webhook marking an order paid) are written with the caller's
+transaction, since nobody waits on them.
 """
 
 from __future__ import annotations
 
+import atexit
 import logging
 import re
+import threading
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any, cast
 
+from flask import Flask, current_app
 from sqlalchemy import Table, insert
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -42,6 +50,7 @@ KINDS = {
 MOBILE = re.compile(r"Mobi|Android.+Mobile|iPhone|iPod", re.I)
 TABLET = re.compile(r"iPad|Tablet|Android(?!.*Mobile)", re.I)
 BOT = re.compile(r"bot|crawl|spider|slurp|preview|monitor", re.I)
+BATCH_ROWS = 500  # a busy process writes at once rather than wait for its timer
 
 
 @dataclass
@@ -113,14 +122,27 @@ def record_now(kind: str, *, order_id: int | None = None, value: int | None = No
 
 
 def flush() -> int:
-    """Write the current visit's events in one INSERT; how many were written. A failure
-    is logged and swallowed (the shopper's page is already built)."""
+    """Hand the current visit's events on; how many. Written at once, or gathered with
+    other requests' (``QKART_ANALYTICS_FLUSH_SECONDS``). A failure is logged and
+    swallowed (the shopper's page is already built)."""
     visit = _visit.get()
     if visit is None or not visit.events:
         return 0
     rows, visit.events = visit.events, []
+    delay = float(current_app.config.get("QKART_ANALYTICS_FLUSH_SECONDS") or 0)
+    if delay <= 0:
+        return _write(rows)
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    if _pending.add(app, rows, delay) >= BATCH_ROWS:
+        _write(_pending.take())
+    return len(rows)
+
+
+def _write(rows: list[dict[str, Any]]) -> int:
+    """Every row in one INSERT (an executemany), in its own short transaction."""
+    if not rows:
+        return 0
     try:
-        # A Core INSERT with many parameter sets: one executemany, however many events.
         db.session.execute(insert(cast(Table, AnalyticsEvent.__table__)), rows)
         db.session.commit()
     except SQLAlchemyError:
@@ -128,3 +150,53 @@ def flush() -> int:
         log.warning("could not record %d analytics event(s)", len(rows), exc_info=True)
         return 0
     return len(rows)
+
+
+class _Pending:
+    """The process's events not yet written, and the one timer that will write them."""
+
+    def __init__(self) -> None:
+        self._rows: list[dict[str, Any]] = []
+        self._lock = threading.Lock()
+        self._timer: threading.Timer | None = None
+        self._apps: set[Flask] = set()
+
+    def add(self, app: Flask, rows: list[dict[str, Any]], delay: float) -> int:
+        """Gather ``rows``; how many are waiting now. The first rows start the timer."""
+        with self._lock:
+            self._rows.extend(rows)
+            if app not in self._apps:
+                self._apps.add(app)
+                atexit.register(self.drain, app)  # a stopping worker writes what it has
+            if self._timer is None:
+                self._timer = threading.Timer(delay, self.drain, (app,))
+                self._timer.daemon = True
+                self._timer.start()
+            return len(self._rows)
+
+    def take(self) -> list[dict[str, Any]]:
+        with self._lock:
+            rows, self._rows = self._rows, []
+            if self._timer is not None:
+                self._timer.cancel()
+                self._timer = None
+            return rows
+
+    def drain(self, app: Flask) -> int:
+        """Write what is waiting (the timer's thread, or the process exiting)."""
+        rows = self.take()
+        if not rows:
+            return 0
+        with app.app_context():
+            try:
+                return _write(rows)
+            finally:
+                db.session.remove()
+
+
+_pending = _Pending()
+
+
+def write_pending(app: Flask) -> int:
+    """Write the gathered events now (tests, and a CLI command that wants them counted)."""
+    return _pending.drain(app)

@@ -35,9 +35,18 @@ PREFIX = "qkart:fragment:"
 class FragmentCache:
     """Fragments by key: a bounded LRU in process, in front of Redis when there is one."""
 
-    def __init__(self, redis_url: str | None, entries: int = LOCAL_ENTRIES) -> None:
+    def __init__(
+        self,
+        redis_url: str | None,
+        entries: int = LOCAL_ENTRIES,
+        *,
+        prefix: str = PREFIX,
+        ttl: int = REDIS_TTL,
+    ) -> None:
         self._local: OrderedDict[str, str] = OrderedDict()
         self._entries = entries
+        self._prefix = prefix
+        self._ttl = ttl
         self._lock = threading.Lock()
         self._redis_url = redis_url
         self._redis: Any = None
@@ -73,7 +82,7 @@ class FragmentCache:
         try:
             pipe = client.pipeline(transaction=False)
             for key, html in fragments.items():
-                pipe.set(PREFIX + key, html.encode("utf-8"), ex=REDIS_TTL)
+                pipe.set(self._prefix + key, html.encode("utf-8"), ex=self._ttl)
             pipe.execute()
         except Exception:
             self._pause("store")
@@ -99,7 +108,7 @@ class FragmentCache:
         if client is None:
             return {}
         try:
-            values = client.mget([PREFIX + key for key in keys])
+            values = client.mget([self._prefix + key for key in keys])
         except Exception:
             self._pause("read")
             return {}

@@ -124,6 +124,7 @@ def _server_env(database_url: str, outbox: Path, stripe_url: str, instance: Path
         # per-address budgets would refuse the suite itself (their tests are functional).
         QKART_POST_LIMIT="6000 per minute",
         QKART_VITALS_LIMIT="6000 per minute",
+        QKART_ANALYTICS_FLUSH_SECONDS="0",  # journeys read their events back at once
         SECRET_KEY=SECRET_KEY,
         QKART_OUTBOX=str(outbox),
         FLASK_APP="wsgi",

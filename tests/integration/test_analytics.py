@@ -3,6 +3,7 @@ failing a page, and reports whose numbers are known in advance."""
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
@@ -10,6 +11,7 @@ import pytest
 from sqlalchemy import select, text, update
 
 from qkart.analytics import reports
+from qkart.analytics import services as analytics
 from qkart.analytics.models import AnalyticsEvent
 from qkart.extensions import db
 from qkart.orders.models import Order
@@ -144,6 +146,33 @@ def test_a_failure_to_record_never_fails_the_page(app, client, factory, caplog):
     finally:
         with app.app_context():
             AnalyticsEvent.__table__.create(db.engine)
+
+
+def test_gathered_events_cost_a_page_no_write_and_reach_the_table_within_seconds(make_app, factory):
+    lamp = factory.product("Desk Lamp")
+    gathering = make_app(QKART_ANALYTICS_FLUSH_SECONDS=1)
+    with count_queries(gathering) as statements:
+        for _ in range(3):  # three new visitors, each a session and a product view
+            assert gathering.test_client().get(f"/products/{lamp.slug}").status_code == 200
+    assert not [s for s in statements if s.startswith("INSERT INTO analytics_events")]
+    assert kinds(gathering) == []
+    deadline = time.monotonic() + 10
+    while len(kinds(gathering)) < 6 and time.monotonic() < deadline:
+        time.sleep(0.1)  # the timer writes them after about a second
+    assert sorted(kinds(gathering)) == ["product.viewed"] * 3 + ["session.started"] * 3
+
+
+def test_a_full_batch_is_written_at_once_and_the_rest_when_the_process_stops(
+    make_app, factory, monkeypatch
+):
+    lamp = factory.product("Desk Lamp")
+    gathering = make_app(QKART_ANALYTICS_FLUSH_SECONDS=60)
+    monkeypatch.setattr(analytics, "BATCH_ROWS", 4)
+    for _ in range(3):
+        gathering.test_client().get(f"/products/{lamp.slug}")
+    assert len(kinds(gathering)) == 4  # the second visit filled the batch: written
+    assert analytics.write_pending(gathering) == 2  # what atexit does as a worker stops
+    assert len(kinds(gathering)) == 6
 
 
 # -- reports -----------------------------------------------------------------------------

@@ -13,20 +13,31 @@ gets the page, and a validator with the session it starts.
 user agent and "do not track" go into the validator instead: these pages are private
 and always revalidated, and ``Vary: User-Agent`` would only split caches per browser.
 There is no ``Last-Modified``: a cart badge or a CSRF secret has no date to compare.
+
+The same parts that make a validator also name the page itself, so a page rendered
+for one visitor is kept (``kept_pages``) and given to the next visitor whose parts
+are the same, with that visitor's CSRF token put in: rendering is most of a listing's
+cost, and most visitors see the same pages. A page is kept only when nothing else
+could be in it: a 200 for a visitor, drawn with the database, with no flashed message.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 
-from flask import Response, current_app, g, request, session
+from flask import Flask, Response, current_app, g, request, session
+from flask.globals import request_ctx
 from flask_login import current_user
+from flask_wtf.csrf import generate_csrf
 
 from qkart.blueprints.common import cart_owner
 from qkart.blueprints.shop import bp
+from qkart.blueprints.shop.cards import CSRF_HOLE
 from qkart.blueprints.wishlist.context import compare_ids
 from qkart.cart.services import item_count
 from qkart.core import http_cache
+from qkart.core.fragments import FragmentCache
 from qkart.core.shop import shop_today
 from qkart.settings.services import current as current_settings
 from qkart.shipping.services import delivery_estimates, free_shipping_threshold
@@ -44,6 +55,10 @@ VARY = ("HX-Request", "HX-Target", "HX-History-Restore-Request")
 CONDITIONAL = frozenset(
     {"shop.index", "shop.products", "shop.categories", "shop.category", "shop.product"}
 )
+PAGES = "qkart_kept_pages"
+PAGE_ENTRIES = 300  # whole pages of about 50 kB: some 15 MB per process at most
+PAGE_TTL = 3600  # in Redis; a catalogue change gives every page a new key anyway
+UNKEPT_HEADERS = frozenset({"content-length", "set-cookie", "etag"})
 
 
 @bp.before_request
@@ -91,7 +106,50 @@ def revalidate(*page_parts: object, vary: Iterable[str] = ()) -> Response | None
     etag = _etag(parts)
     if etag is not None and http_cache.matches(etag):
         return http_cache.not_modified(etag, vary)
-    return None
+    return _kept_page(parts)
+
+
+def kept_pages(app: Flask | None = None) -> FragmentCache:
+    """Pages kept for visitors, by their parts: in process, and in Redis when configured."""
+    app = app or current_app._get_current_object()  # type: ignore[attr-defined]
+    store = app.extensions.get(PAGES)
+    if store is None:
+        store = app.extensions[PAGES] = FragmentCache(
+            app.config.get("REDIS_URL"), PAGE_ENTRIES, prefix="qkart:page:", ttl=PAGE_TTL
+        )
+    return store
+
+
+def _page_key(parts: tuple[object, ...]) -> str:
+    return "page:" + http_cache.page_digest(*parts)
+
+
+def _kept_page(parts: tuple[object, ...]) -> Response | None:
+    """The page as drawn for an earlier visitor with the same parts, with this visitor's
+    CSRF token in its forms (which also gives the session its secret, as rendering would)."""
+    key = _page_key(parts)
+    found = kept_pages().get_many([key]).get(key)
+    if found is None:
+        return None
+    kept = json.loads(found)
+    g.page_kept = True
+    body = kept["body"].replace(CSRF_HOLE, generate_csrf())
+    return Response(body, status=200, headers=kept["headers"])
+
+
+def _keep_page(parts: tuple[object, ...], response: Response) -> None:
+    """Keep a freshly drawn page for the next visitor with the same parts, its token
+    (the one value in it that is this visitor's own) left as a hole."""
+    if g.get("page_kept") or g.get("render_degraded") or request_ctx.flashes:
+        return
+    if response.direct_passthrough or not response.is_sequence:
+        return
+    body = response.get_data(as_text=True)
+    token = g.get(current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"))
+    if token:
+        body = body.replace(token, CSRF_HOLE)
+    headers = [(k, v) for k, v in response.headers.items() if k.lower() not in UNKEPT_HEADERS]
+    kept_pages().set_many({_page_key(parts): json.dumps({"body": body, "headers": headers})})
 
 
 def _etag(parts: tuple[object, ...]) -> str | None:
@@ -111,6 +169,7 @@ def give_validator(response: Response) -> Response:
     if found is None or response.status_code != 200 or request.method not in ("GET", "HEAD"):
         return response
     parts, vary = found
+    _keep_page(parts, response)
     etag = _etag(parts)
     if etag is not None:
         response.set_etag(etag, weak=True)
