@@ -10,6 +10,7 @@ import re
 from PIL import Image
 from sqlalchemy import select
 
+from qkart.blueprints.shop.caching import kept_pages
 from qkart.catalog.images import variant_formats
 from qkart.catalog.models import Product, ProductImage, ProductImageVariant
 from qkart.catalog.uploads import add_image
@@ -221,6 +222,7 @@ def test_product_page_queries_do_not_grow_with_its_pictures(app, client, factory
         with count_queries(app) as statements:
             assert client.get(f"/products/{product.slug}").status_code == 200
         counts.append(len(statements))
+    kept_pages(app).clear()  # drawn again, not the page kept from its first visit
     with count_queries(app) as statements:
         client.get(f"/products/{four.slug}")
     assert counts[2] == len(statements), (counts, len(statements))
@@ -237,6 +239,7 @@ def test_a_product_page_with_uploads_costs_one_query_more_than_one_without(app, 
     for product in (plain, shown):
         visitor = app.test_client()
         visitor.get(f"/products/{product.slug}")
+        kept_pages(app).clear()  # the warm caches of its parts, not the whole page kept
         with count_queries(app) as statements:
             page = visitor.get(f"/products/{product.slug}").get_data(as_text=True)
         counts[product.name] = len(statements)
