@@ -115,8 +115,9 @@ def _insert() -> Any:
     return sqlite_insert
 
 
-def record_view(owner: CartOwner, product_id: int) -> None:
-    """Note that ``owner`` opened a product page: one upsert, whatever the history.
+def record_view(owner: CartOwner, product_id: int, viewed_at: datetime | None = None) -> None:
+    """Note that ``owner`` opened a product page (now, or at ``viewed_at``): one upsert,
+    whatever the history.
 
     Concurrent views of the same page (two tabs) meet on the unique key and simply
     move ``viewed_at``; the history is trimmed to ``RECENT_LIMIT`` by a chore.
@@ -125,7 +126,7 @@ def record_view(owner: CartOwner, product_id: int) -> None:
         return
     by_user = owner.user_id is not None
     key = ["user_id" if by_user else "visitor_token", "product_id"]
-    now = utcnow()
+    now = viewed_at or utcnow()
     stmt = _insert()(RecentlyViewed).values(
         user_id=owner.user_id,
         visitor_token=None if by_user else owner.token,

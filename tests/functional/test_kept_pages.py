@@ -113,3 +113,38 @@ def test_kept_pages_are_shared_between_processes_through_redis(make_app, shelf):
         text = other.test_client().get("/products").get_data(as_text=True)
     assert templates == [] and without_tokens(text) == without_tokens(page)
     assert len(kept_pages(other)) >= 1
+
+
+def _events(app: Flask) -> list[tuple[str, Any]]:
+    from sqlalchemy import select
+
+    from qkart.analytics.models import AnalyticsEvent
+    from qkart.extensions import db
+
+    with app.app_context():
+        rows = db.session.scalars(select(AnalyticsEvent).order_by(AnalyticsEvent.id)).all()
+        return [(r.kind, r.product_id or r.data) for r in rows if r.kind != "session.started"]
+
+
+def test_a_kept_search_or_product_page_still_counts_the_visit(app, shelf):
+    first, second = app.test_client(), app.test_client()
+    for client in (first, second):
+        assert "Lamp 1" in client.get("/products?q=lamp").get_data(as_text=True)
+        assert client.get(f"/products/{shelf[1].slug}").status_code == 200
+    with drawn(app) as templates, count_queries(app) as queries:
+        app.test_client().get("/products?q=lamp")
+        app.test_client().get(f"/products/{shelf[1].slug}")
+    assert templates == []  # both kept: nothing drawn, nothing loaded but the events
+    assert [q for q in queries if not q.startswith("INSERT INTO analytics_events")] == []
+    events = _events(app)
+    assert len(events) == 6 and events[:2] == events[2:4] == events[4:]
+    searched, viewed = events[0], events[1]
+    assert searched[0] == "search" and searched[1]["q"] == "lamp" and searched[1]["results"] == 3
+    assert viewed == ("product.viewed", shelf[1].id)
+
+
+def test_a_search_that_found_nothing_is_never_kept(app, shelf):
+    app.test_client().get("/products?q=zebra")
+    with drawn(app) as templates:
+        app.test_client().get("/products?q=zebra")
+    assert templates  # "did you mean" is answered afresh

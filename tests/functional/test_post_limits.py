@@ -66,3 +66,17 @@ def test_webhooks_are_not_counted(limited):
         client.post("/webhooks/stripe", data="{}", environ_base=one).status_code for _ in range(5)
     }
     assert 429 not in codes
+
+
+def test_the_browsing_pages_the_limiter_skips_have_no_limit_of_their_own(app):
+    """``extensions.BROWSING`` are not even shown to the limiter: a route limit put on one
+    of them later would silently not count, so none may have one."""
+    from flask_limiter.util import get_qualified_name
+
+    from qkart.extensions import BROWSING, limiter
+
+    limited = limiter._marked_for_limiting  # the qualified names of views with a limit
+    names = {endpoint: get_qualified_name(app.view_functions[endpoint]) for endpoint in BROWSING}
+    assert {endpoint for endpoint, name in names.items() if name in limited} == set()
+    suggestions = get_qualified_name(app.view_functions["shop.suggestions"])
+    assert suggestions in limited  # the check does see a route's limit

@@ -90,8 +90,9 @@ def test_a_failed_recording_never_fails_the_page(client, things, monkeypatch, ca
         raise OperationalError("INSERT", {}, Exception("disk I/O error"))
 
     monkeypatch.setattr(services, "record_view", broken)
+    view(client, things[1])  # a first view is only noted in the session
     with caplog.at_level(logging.ERROR):
-        response = client.get(f"/products/{things[0].slug}")
+        response = client.get(f"/products/{things[0].slug}")  # both are written now
     assert response.status_code == 200 and things[0].name in response.get_data(as_text=True)
     assert "could not record a view" in caplog.text
 
@@ -246,11 +247,44 @@ def test_a_reload_of_the_product_seen_last_writes_no_view(app, client, things, m
     from qkart.blueprints.wishlist import context
 
     a, b = things[:2]
-    view(client, a)
-    assert _view_writes(app, client, b) == 1
+    view(client, a)  # noted in the session only
+    assert _view_writes(app, client, b) == 2  # a joins the history with b
     assert _view_writes(app, client, b) == 0  # a reload: b heads the list already
     assert _view_writes(app, client, a) == 1  # back to a: it moves up again
     later = context.utcnow() + context.RECORD_AGAIN_AFTER + timedelta(seconds=1)
     monkeypatch.setattr(context, "utcnow", lambda: later)
     assert _view_writes(app, client, a) == 1  # long after: the time is kept fresh
     assert recent_names(client.get("/").get_data(as_text=True)) == [a.name, b.name]
+
+
+def test_a_visitors_first_product_is_noted_in_the_session_and_written_with_the_next(
+    app, client, things
+):
+    a, b = things[:2]
+    assert _view_writes(app, client, a) == 0
+    with count_queries(app) as reload:
+        page = client.get(f"/products/{a.slug}").get_data(as_text=True)
+    # The page kept from the first view: no query but the analytics event's.
+    assert [q for q in reload if not q.startswith("INSERT INTO analytics_events")] == []
+    assert a.name in page and recent_names(page) == []
+    assert _view_writes(app, client, b) == 2
+    assert recent_names(client.get("/").get_data(as_text=True)) == [b.name, a.name]
+
+
+def test_the_home_page_writes_a_first_view_to_show_it(app, client, things):
+    view(client, things[0])
+    with count_queries(app) as statements:
+        home = client.get("/").get_data(as_text=True)
+    assert recent_names(home) == [things[0].name]
+    assert len([s for s in statements if s.startswith("INSERT INTO recently_viewed")]) == 1
+    assert recent_names(client.get("/").get_data(as_text=True)) == [things[0].name]
+
+
+def test_a_page_kept_for_a_first_look_is_not_given_to_one_who_saw_another(app, things):
+    a, b = things[:2]
+    newcomer, browser = app.test_client(), app.test_client()
+    view(newcomer, b)
+    view(newcomer, b)  # b's page for a first look is kept now
+    view(browser, a)
+    page = browser.get(f"/products/{b.slug}").get_data(as_text=True)
+    assert recent_names(page) == [a.name]

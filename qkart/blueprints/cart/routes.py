@@ -8,7 +8,7 @@ from typing import Any
 
 from flask import Response, flash, make_response, render_template, request, url_for
 
-from qkart.blueprints.cart import bp
+from qkart.blueprints.cart import bp, kept
 from qkart.blueprints.cart.forms import AddToCartForm, CouponForm, QuantityForm
 from qkart.blueprints.common import (
     cart_owner,
@@ -75,7 +75,13 @@ def _cart_page(
 
 @bp.get("/cart")
 def view() -> Response:
-    return _cart_page()
+    parts = kept.page_parts()
+    page = kept.kept_cart(parts)
+    if page is not None:
+        return page
+    page = _cart_page()
+    kept.keep_cart(parts, page)
+    return page
 
 
 @bp.get("/cart/badge")

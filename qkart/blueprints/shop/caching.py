@@ -19,12 +19,17 @@ for one visitor is kept (``kept_pages``) and given to the next visitor whose par
 are the same, with that visitor's CSRF token put in: rendering is most of a listing's
 cost, and most visitors see the same pages. A page is kept only when nothing else
 could be in it: a 200 for a visitor, drawn with the database, with no flashed message.
+A view may look for its kept page before it reads anything (``kept_answer``): the URL
+and the visitor's parts name it, and what the view would have loaded only to count the
+visit (a product's id, a search's result count) is kept beside it (``note_page``).
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
 
 from flask import Flask, Response, current_app, g, request, session
 from flask.globals import request_ctx
@@ -77,6 +82,46 @@ def revalidate(*page_parts: object, vary: Iterable[str] = ()) -> Response | None
     a change committed meanwhile gives the new page a new validator, never the old one).
     ``page_parts`` is what else the page shows for this visitor.
     """
+    parts = _visitor_parts(page_parts, vary)
+    if parts is None:
+        return None
+    not_modified = _not_modified(parts)
+    if not_modified is not None:
+        return not_modified
+    kept = find_kept(parts)
+    return None if kept is None else answer_kept(kept)
+
+
+def kept_answer(
+    *page_parts: object,
+    vary: Iterable[str] = (),
+    accept: Callable[[dict[str, Any]], bool] = lambda meta: True,
+) -> tuple[Response, dict[str, Any]] | None:
+    """Before the view reads anything: the 304 or the kept page for these parts, with what
+    the view noted when it drew the page (``note_page``), when such a page is kept and
+    ``accept`` takes its notes. Else None, and nothing is set: the view goes on as usual.
+
+    A page is kept only as a 200 (an invalid or untidy URL answers otherwise and never
+    is), so finding one also says the URL is valid, and the notes carry what the view
+    would have loaded to count the visit (a product's id, a search's result count).
+    """
+    parts = _visitor_parts(page_parts, vary)
+    kept = None if parts is None else find_kept(parts)
+    if parts is None or kept is None or not accept(kept.meta):
+        g.pop("page_validator", None)
+        return None
+    not_modified = _not_modified(parts)
+    return (answer_kept(kept) if not_modified is None else not_modified), kept.meta
+
+
+def note_page(**meta: Any) -> None:
+    """What an early answer from this page's kept copy needs of the view (JSON values)."""
+    g.page_meta = meta
+
+
+def _visitor_parts(page_parts: tuple[object, ...], vary: Iterable[str]) -> tuple | None:
+    """Everything this page shows for this visitor, or None when it is not a visitor's
+    kept page (signed in, a flashed message, not a GET)."""
     vary = (*VARY, *vary)
     if request.method not in ("GET", "HEAD") or current_user.is_authenticated:
         return None
@@ -103,10 +148,14 @@ def revalidate(*page_parts: object, vary: Iterable[str] = ()) -> Response | None
         *page_parts,
     )
     g.page_validator = (parts, vary)
+    return parts
+
+
+def _not_modified(parts: tuple[object, ...]) -> Response | None:
     etag = _etag(parts)
     if etag is not None and http_cache.matches(etag):
-        return http_cache.not_modified(etag, vary)
-    return _kept_page(parts)
+        return http_cache.not_modified(etag, g.page_validator[1])
+    return None
 
 
 def kept_pages(app: Flask | None = None) -> FragmentCache:
@@ -124,20 +173,39 @@ def _page_key(parts: tuple[object, ...]) -> str:
     return "page:" + http_cache.page_digest(*parts)
 
 
-def _kept_page(parts: tuple[object, ...]) -> Response | None:
-    """The page as drawn for an earlier visitor with the same parts, with this visitor's
-    CSRF token in its forms (which also gives the session its secret, as rendering would)."""
+@dataclass(frozen=True)
+class KeptPage:
+    body: str
+    headers: list[tuple[str, str]]
+    meta: dict[str, Any]
+
+
+def find_kept(parts: tuple[object, ...]) -> KeptPage | None:
+    """The page as drawn for an earlier visitor with the same parts.
+
+    Kept as one line of JSON (headers and notes) and then the body as it is: a whole
+    page need not go through the JSON decoder on every answer."""
     key = _page_key(parts)
     found = kept_pages().get_many([key]).get(key)
     if found is None:
         return None
-    kept = json.loads(found)
+    head, _, body = found.partition("\n")
+    try:
+        about = json.loads(head)
+        return KeptPage(body, [tuple(h) for h in about["headers"]], dict(about.get("meta", {})))
+    except (ValueError, KeyError, TypeError):
+        return None  # kept in another shape (a Redis entry of an older release)
+
+
+def answer_kept(kept: KeptPage) -> Response:
+    """The kept page with this visitor's CSRF token in its forms (which also gives the
+    session its secret, as rendering would)."""
     g.page_kept = True
-    body = kept["body"].replace(CSRF_HOLE, generate_csrf())
-    return Response(body, status=200, headers=kept["headers"])
+    body = kept.body.replace(CSRF_HOLE, generate_csrf())
+    return Response(body, status=200, headers=kept.headers)
 
 
-def _keep_page(parts: tuple[object, ...], response: Response) -> None:
+def keep_page(parts: tuple[object, ...], response: Response) -> None:
     """Keep a freshly drawn page for the next visitor with the same parts, its token
     (the one value in it that is this visitor's own) left as a hole."""
     if g.get("page_kept") or g.get("render_degraded") or request_ctx.flashes:
@@ -149,7 +217,8 @@ def _keep_page(parts: tuple[object, ...], response: Response) -> None:
     if token:
         body = body.replace(token, CSRF_HOLE)
     headers = [(k, v) for k, v in response.headers.items() if k.lower() not in UNKEPT_HEADERS]
-    kept_pages().set_many({_page_key(parts): json.dumps({"body": body, "headers": headers})})
+    about = json.dumps({"headers": headers, "meta": g.get("page_meta", {})})
+    kept_pages().set_many({_page_key(parts): about + "\n" + body})
 
 
 def _etag(parts: tuple[object, ...]) -> str | None:
@@ -169,7 +238,7 @@ def give_validator(response: Response) -> Response:
     if found is None or response.status_code != 200 or request.method not in ("GET", "HEAD"):
         return response
     parts, vary = found
-    _keep_page(parts, response)
+    keep_page(parts, response)
     etag = _etag(parts)
     if etag is not None:
         response.set_etag(etag, weak=True)

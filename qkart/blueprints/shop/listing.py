@@ -10,7 +10,7 @@ from urllib.parse import urlencode
 from flask import abort, redirect, request, url_for
 from werkzeug.wrappers import Response as BaseResponse
 
-from qkart.blueprints.shop.caching import revalidate
+from qkart.blueprints.shop.caching import kept_answer, note_page, revalidate
 from qkart.blueprints.shop.context import categories_naming
 from qkart.blueprints.shop.forms import CatalogueForm
 from qkart.catalog import services as catalog
@@ -42,6 +42,12 @@ class Chip:
 def catalogue(category: Category | None = None) -> BaseResponse:
     """A listing page, or its results fragment (htmx) with the heading, title, count
     and facet counts swapped out of band."""
+    early = kept_answer(vary=VARY)  # a kept copy: no form, no query, no drawing
+    if early is not None:
+        page, notes = early
+        if "searched" in notes:
+            emit("shop.searched", q=notes["searched"], results=notes["results"])
+        return page
     categories = categories_naming(request.args.getlist("category")[:50])
     form = CatalogueForm(request.args)
     valid = form.validate() if request.args else True
@@ -76,7 +82,9 @@ def catalogue(category: Category | None = None) -> BaseResponse:
             view=_view(),
         )
     if query.q and query.page == 1 and request.headers.get("HX-Trigger") != "q":
-        emit("shop.searched", q=form.q.data or query.q, results=results.total)
+        searched = form.q.data or query.q
+        emit("shop.searched", q=searched, results=results.total)
+        note_page(searched=searched, results=results.total)  # counted again if kept
     # "Did you mean" comes from a vocabulary each process keeps for minutes: a search
     # that found nothing (or was corrected) is always answered afresh.
     fresh = not results.total or corrected is not None

@@ -7,7 +7,7 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from qkart.blueprints.common import safe_next
 from qkart.blueprints.shop import bp
-from qkart.blueprints.shop.caching import revalidate
+from qkart.blueprints.shop.caching import kept_answer, note_page, revalidate
 from qkart.blueprints.shop.context import categories_for_request, categories_naming
 from qkart.blueprints.shop.forms import ViewForm
 from qkart.blueprints.shop.listing import catalogue
@@ -72,14 +72,37 @@ def category(slug: str) -> BaseResponse:
 
 @bp.get("/products/<slug>")
 def product(slug: str) -> Response:
+    early = _kept_product_page()
+    if early is not None:
+        return early
     item = catalog.get_product(slug)
     emit("shop.product_viewed", product_id=item.id)
     # The view is recorded (and counted) even when the visitor's copy is still current.
     recent = wishlist_context.record_product_view(item)
-    unchanged = revalidate(item.id, tuple(p.id for p in recent or ()))
+    note_page(product_id=item.id)
+    # The URL names the product; what else the page shows is the viewer's other products.
+    unchanged = revalidate(tuple(p.id for p in recent or ()))
     if unchanged is not None:
         return unchanged
     return product_page(item, **wishlist_context.product_page(item, recent))
+
+
+def _kept_product_page() -> Response | None:
+    """A first look for a visitor who has seen no other product (most visits from a
+    search engine or a link): the kept page, with the view counted and noted, and no
+    query at all. Anyone else has other products on the page and goes the usual way."""
+    if htmx_target() or not wishlist_context.sees_no_other_product():
+        return None
+    early = kept_answer(
+        (),  # no other products: the parts ``product`` gives such a page
+        accept=lambda notes: wishlist_context.sees_no_other_product(notes.get("product_id")),
+    )
+    if early is None:
+        return None
+    page, notes = early
+    emit("shop.product_viewed", product_id=notes["product_id"])
+    wishlist_context.note_first_view(notes["product_id"])
+    return page
 
 
 VIEW_COOKIE = "qkart_view"
