@@ -18,7 +18,7 @@ from itertools import count
 from typing import Any
 
 import pytest
-from flask import Flask
+from flask import Flask, template_rendered
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
 from sqlalchemy import create_engine, event, text
@@ -418,6 +418,21 @@ def logged_in(client: FlaskClient, factory: Factory) -> Callable[..., Any]:
 def htmx(target: str, **headers: str) -> dict[str, str]:
     """Headers htmx sends for a request that swaps ``#target``."""
     return {"HX-Request": "true", "HX-Target": target, **headers}
+
+
+@contextmanager
+def drawn(app: Flask) -> Iterator[list[str]]:
+    """The names of the templates rendered inside the block (none: a kept page)."""
+    names: list[str] = []
+
+    def note(sender: Flask, template: Any, context: Any, **extra: Any) -> None:
+        names.append(template.name)
+
+    template_rendered.connect(note, app)
+    try:
+        yield names
+    finally:
+        template_rendered.disconnect(note, app)
 
 
 @contextmanager

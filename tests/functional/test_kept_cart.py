@@ -6,32 +6,14 @@ shopper's name) gives a freshly drawn page; no shopper ever gets another's."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from contextlib import contextmanager
 from decimal import Decimal
-from typing import Any
 
 import pytest
-from flask import Flask, template_rendered
 
 from qkart.extensions import db
-from tests.conftest import count_queries, htmx, login
+from tests.conftest import count_queries, drawn, htmx, login
 
 TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
-
-
-@contextmanager
-def drawn(app: Flask) -> Iterator[list[str]]:
-    names: list[str] = []
-
-    def note(sender: Flask, template: Any, context: Any, **extra: Any) -> None:
-        names.append(template.name)
-
-    template_rendered.connect(note, app)
-    try:
-        yield names
-    finally:
-        template_rendered.disconnect(note, app)
 
 
 @pytest.fixture

@@ -6,16 +6,14 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 import pytest
 import redis
-from flask import Flask, template_rendered
+from flask import Flask
 
 from qkart.blueprints.shop.caching import kept_pages
-from tests.conftest import count_queries, htmx
+from tests.conftest import count_queries, drawn, htmx
 
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
@@ -25,21 +23,6 @@ TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
 def shelf(factory: Any) -> list[Any]:
     lamps = factory.category("Lamps")
     return [factory.product(f"Lamp {n}", stock=5, category=lamps) for n in range(3)]
-
-
-@contextmanager
-def drawn(app: Flask) -> Iterator[list[str]]:
-    """The templates rendered inside the block."""
-    names: list[str] = []
-
-    def note(sender: Flask, template: Any, context: Any, **extra: Any) -> None:
-        names.append(template.name)
-
-    template_rendered.connect(note, app)
-    try:
-        yield names
-    finally:
-        template_rendered.disconnect(note, app)
 
 
 def without_tokens(page: str) -> str:
