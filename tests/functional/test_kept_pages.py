@@ -131,3 +131,19 @@ def test_a_search_that_found_nothing_is_never_kept(app, shelf):
     with drawn(app) as templates:
         app.test_client().get("/products?q=zebra")
     assert templates  # "did you mean" is answered afresh
+
+
+def test_an_entry_of_another_shape_is_no_kept_page(app, client, shelf):
+    """Whatever sits under a page's key and is not a kept page (a release that stored
+    them otherwise) is drawn over, never answered as an empty page."""
+    from qkart.blueprints.shop import caching
+
+    client.get("/products")
+    store = kept_pages(app)
+    with store._lock:
+        for key in list(store._local):
+            store._local[key] = '{"body": "<p>old</p>", "headers": []}'
+    with drawn(app) as templates:
+        page = app.test_client().get("/products").get_data(as_text=True)
+    assert templates and "Lamp 1" in page
+    assert caching.PAGE_PREFIX.endswith(":2:")

@@ -63,6 +63,9 @@ CONDITIONAL = frozenset(
 PAGES = "qkart_kept_pages"
 PAGE_ENTRIES = 300  # whole pages of about 50 kB: some 15 MB per process at most
 PAGE_TTL = 3600  # in Redis; a catalogue change gives every page a new key anyway
+# Named by the kept pages' shape: a release that stores them otherwise reads none of the
+# entries an older one left in Redis (they expire within PAGE_TTL).
+PAGE_PREFIX = "qkart:page:2:"
 UNKEPT_HEADERS = frozenset({"content-length", "set-cookie", "etag"})
 
 
@@ -76,7 +79,8 @@ def read_catalogue_version() -> None:
 
 
 def revalidate(*page_parts: object, vary: Iterable[str] = ()) -> Response | None:
-    """A 304 if the visitor's copy of this page is current; else None (render it).
+    """A 304 if the visitor's copy of this page is current, or the page kept for these
+    parts; else None (render it).
 
     Call it before loading what the page shows (the catalogue version is read first, so
     a change committed meanwhile gives the new page a new validator, never the old one).
@@ -164,7 +168,7 @@ def kept_pages(app: Flask | None = None) -> FragmentCache:
     store = app.extensions.get(PAGES)
     if store is None:
         store = app.extensions[PAGES] = FragmentCache(
-            app.config.get("REDIS_URL"), PAGE_ENTRIES, prefix="qkart:page:", ttl=PAGE_TTL
+            app.config.get("REDIS_URL"), PAGE_ENTRIES, prefix=PAGE_PREFIX, ttl=PAGE_TTL
         )
     return store
 
@@ -189,12 +193,14 @@ def find_kept(parts: tuple[object, ...]) -> KeptPage | None:
     found = kept_pages().get_many([key]).get(key)
     if found is None:
         return None
-    head, _, body = found.partition("\n")
+    head, newline, body = found.partition("\n")
+    if not newline:
+        return None  # not a kept page (PAGE_PREFIX keeps older shapes apart)
     try:
         about = json.loads(head)
         return KeptPage(body, [tuple(h) for h in about["headers"]], dict(about.get("meta", {})))
     except (ValueError, KeyError, TypeError):
-        return None  # kept in another shape (a Redis entry of an older release)
+        return None  # not a kept page (PAGE_PREFIX keeps older shapes apart)
 
 
 def answer_kept(kept: KeptPage) -> Response:

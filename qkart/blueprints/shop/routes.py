@@ -95,7 +95,9 @@ def _kept_product_page() -> Response | None:
         return None
     early = kept_answer(
         (),  # no other products: the parts ``product`` gives such a page
-        accept=lambda notes: wishlist_context.sees_no_other_product(notes.get("product_id")),
+        accept=lambda notes: (
+            "product_id" in notes and wishlist_context.sees_no_other_product(notes["product_id"])
+        ),
     )
     if early is None:
         return None
